@@ -1,0 +1,62 @@
+"""The explicit list of checks: a literal mapping from check id to the class that implements it.
+
+Importing a check module registers nothing (``../shared/STYLE.md``: checks are registered
+explicitly, like pre-commit's ``all_languages.py``). Classes are named by dotted path and
+imported on first use, so ``readiness-gate list-checks`` and ``validate`` do not pay for
+importing every scanner adapter.
+
+Order matters: it is the order checks appear in within each gate.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Mapping
+
+from gate.checks.interface import Check
+
+CHECKS: Mapping[str, str] = {
+    # security
+    "secrets": "gate.checks.secrets:SecretsCheck",
+    "dependencies": "gate.checks.dependencies:DependenciesCheck",
+    "insecure-patterns": "gate.checks.patterns:InsecurePatternsCheck",
+    "dependency-updates": "gate.checks.repo_policy:DependencyUpdatesCheck",
+    "security-policy": "gate.checks.repo_policy:SecurityPolicyCheck",
+    # error-handling
+    "error-handling": "gate.checks.patterns:ErrorHandlingCheck",
+    # observability
+    "observability": "gate.checks.observability:ObservabilityCheck",
+    # deploy-and-rollback
+    "deploy-pipeline": "gate.checks.deploy:DeployPipelineCheck",
+    "rollback": "gate.checks.rollback:RollbackCheck",
+    # data-safety
+    "backups": "gate.checks.backups:BackupsCheck",
+    # performance
+    "load-test": "gate.checks.load_test:LoadTestCheck",
+    # on-call
+    "runbooks": "gate.checks.runbooks:RunbooksCheck",
+    "ownership": "gate.checks.ownership:OwnershipCheck",
+    "operations-docs": "gate.checks.operations_docs:OperationsDocsCheck",
+}
+"""Check id -> ``"module:Class"``. Ids are stable kebab-case and documented in README.md."""
+
+
+def check_ids() -> tuple[str, ...]:
+    """All known check ids, in registry order."""
+    return tuple(CHECKS)
+
+
+def load_check(check_id: str) -> Check:
+    """Instantiate the check ``check_id``.
+
+    Raises:
+        KeyError: unknown id.
+        ImportError, AttributeError: the implementing module or class is missing (a broken
+            install); the runner reports this as the check's ``error``.
+    """
+    module_name, _, class_name = CHECKS[check_id].partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    check = cls()
+    if not isinstance(check, Check) or check.id != check_id:
+        raise TypeError(f"{CHECKS[check_id]} is not the Check for {check_id!r}")
+    return check

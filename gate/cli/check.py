@@ -1,0 +1,90 @@
+"""``readiness-gate check [PATH]``: run the gate on a repository and print the verdict."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from gate.checks.interface import RunOptions
+from gate.cli.common import parse_ids, print_config_error, write_output
+from gate.config import ConfigError, load_config
+from gate.render import RENDERERS, RenderOptions, get_renderer
+from gate.runner import run_gate
+
+HELP = "Run the readiness checks on a repository and print the verdict."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``check``; defaults can come from ``READINESS_GATE_*`` environment variables."""
+    env = os.environ.get
+    p.add_argument("path", nargs="?", default=".", help="repository to check (default: .)")
+    p.add_argument("--config", default=env("READINESS_GATE_CONFIG"),
+                   help="readiness.yml to use (default: readiness.yml or .github/readiness.yml in PATH)")
+    p.add_argument("--format", choices=sorted(RENDERERS), default=env("READINESS_GATE_FORMAT", "text"),
+                   help="output format (default: text)")
+    p.add_argument("--output", "-o", default="-", help="write the output to this file (default: stdout)")
+    p.add_argument("--json-output", metavar="FILE", help="also write the JSON report to FILE")
+    p.add_argument("--sarif-output", metavar="FILE", help="also write SARIF 2.1.0 to FILE")
+    p.add_argument("--markdown-output", metavar="FILE", help="also write the markdown report to FILE")
+    p.add_argument("--only", metavar="IDS", help="run only these check ids (comma-separated)")
+    p.add_argument("--skip", metavar="IDS", help="do not run these check ids (comma-separated)")
+    p.add_argument("--osv-url", default=env("READINESS_GATE_OSV_URL"),
+                   help="OSV API base URL for the dependencies check (an internal mirror)")
+    p.add_argument("--changed-since", metavar="REF", default=env("READINESS_GATE_CHANGED_SINCE"),
+                   help="diff-aware mode: scan secrets and patterns only in files changed since REF")
+    p.add_argument("--cache-dir", default=env("READINESS_GATE_CACHE_DIR"),
+                   help="directory for scan caches (e.g. kept by actions/cache)")
+    p.add_argument("--jobs", type=int, default=int(env("READINESS_GATE_JOBS", "0") or 0),
+                   help="worker processes for CPU-bound scanning (default: number of CPUs)")
+    p.add_argument("--today", type=dt.date.fromisoformat, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                   help="colour in text output (default: auto, when stdout is a terminal)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="print a line per check as it finishes, to stderr (default: when stderr is a terminal)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the gate; exit 0 ready, 1 not ready, 2 configuration/usage error."""
+    from gate.cli import EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, UsageError
+
+    root = Path(args.path)
+    if not root.is_dir():
+        raise UsageError(f"{args.path}: not a directory")
+    only = parse_ids(args.only, "--only")
+    skip = parse_ids(args.skip, "--skip")
+    try:
+        config = load_config(root, Path(args.config) if args.config else None)
+    except ConfigError as exc:
+        print_config_error(exc)
+        return EXIT_USAGE
+    changed = None
+    if args.changed_since:
+        from gate.diff import changed_paths  # diff-aware mode (issue #6)
+
+        try:
+            changed = changed_paths(root, args.changed_since)
+        except ValueError as exc:
+            raise UsageError(f"--changed-since: {exc}") from None
+    options = RunOptions(osv_url=args.osv_url, changed_since=args.changed_since, changed_paths=changed,
+                         cache_dir=args.cache_dir, jobs=max(0, args.jobs), today=args.today)
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty()
+                                       and "NO_COLOR" not in os.environ and args.output == "-")
+    show_progress = args.progress if args.progress is not None else (sys.stderr.isatty() and args.format == "text")
+    progress = None
+    if show_progress:
+        from gate.render.text import progress_line
+
+        def progress(check_report):  # type: ignore[no-untyped-def]
+            print(progress_line(check_report, color=sys.stderr.isatty()), file=sys.stderr, flush=True)
+
+    report = run_gate(root, config, options=options, only=only, skip=skip, progress=progress)
+    render_options = RenderOptions(color=color)
+    write_output(args.output, get_renderer(args.format).render(report, render_options))
+    plain = RenderOptions()
+    for fmt, path in (("json", args.json_output), ("sarif", args.sarif_output), ("markdown", args.markdown_output)):
+        if path:
+            write_output(path, get_renderer(fmt).render(report, plain))
+    return EXIT_READY if report.ready else EXIT_NOT_READY

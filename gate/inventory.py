@@ -1,0 +1,366 @@
+"""The repository inventory: the files of the scanned tree, walked once and shared by every check.
+
+No check walks the tree itself (issue #6, "one walk"). The inventory decides, once, which files
+may be examined at all, and lists every other path with the reason (promise 5, "every skip is
+named"; ``../shared/THREATS.md`` row 7):
+
+* a symlink whose target leaves the repository, or does not exist, is skipped and never read
+  (a runbook linked to ``/etc/passwd`` is not evidence and its content never leaks);
+* a symlink inside the repository to a regular file is listed under its own name and read
+  through its (in-tree) target;
+* anything that is not a regular file (FIFO, device, socket) is skipped: reading
+  ``/dev/urandom`` or a FIFO would hang or never end;
+* a file larger than the size cap (default 2 MiB) is skipped;
+* a file with a NUL byte in its first 8 KiB is *binary*: it stays in the inventory (its
+  existence can matter) but is never read as text, and it is listed as skipped for content
+  checks;
+* a file name that is not valid UTF-8 is skipped (it could not be reported faithfully);
+* an unreadable file is skipped with the OS error.
+
+In a git work tree the file list comes from ``git ls-files`` (tracked plus untracked files that
+are not ignored), so ignored build output is not scanned; elsewhere, from a walk of the
+directory that never follows directory symlinks and never enters ``.git``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Iterable, Iterator, Optional, Sequence
+
+from wcmatch import glob as wcglob
+
+from gate.model import SkippedPath
+
+DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+"""Default size cap in bytes (2 MiB): larger files are skipped. ``readiness.yml``
+``limits.max-file-size`` overrides it. Source: source files above a few hundred KiB are almost
+always generated or vendored; 2 MiB keeps a hostile 200 MB file from costing memory or time."""
+
+BINARY_SNIFF_BYTES = 8192
+"""How many leading bytes are searched for a NUL byte to call a file binary (the heuristic git
+and detect-secrets use)."""
+
+MAX_FILES = 500_000
+"""Hard cap on inventory size; past it the rest of the tree is skipped with a reason."""
+
+GLOB_FLAGS = wcglob.GLOBSTAR | wcglob.DOTGLOB | wcglob.BRACE | wcglob.NEGATE
+"""Glob dialect for every path pattern in readiness.yml: ``**`` spans directories, ``*`` does
+not cross ``/``, ``{a,b}`` alternates, a leading ``!`` negates. Globs, not regular expressions,
+so no user input can cause catastrophic backtracking (``../shared/THREATS.md`` row 8)."""
+
+
+class InventoryError(Exception):
+    """Raised when a file cannot be read through the inventory (not listed, binary, gone)."""
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One examinable file of the repository."""
+
+    path: str
+    """Repository-relative POSIX path, the file's own name (for an in-tree symlink, the link's)."""
+    size: int
+    """Size in bytes at inventory time."""
+    is_binary: bool
+    """True when the first 8 KiB contain a NUL byte; binary files are never read as text."""
+    target: Optional[str] = None
+    """For an in-tree symlink, the repository-relative path of its target; else None."""
+
+    @property
+    def name(self) -> str:
+        """The final path component."""
+        return PurePosixPath(self.path).name
+
+    @property
+    def suffix(self) -> str:
+        """The file extension including the dot, lower-cased (``.py``), or ``""``."""
+        return PurePosixPath(self.path).suffix.lower()
+
+
+def match_globs(path: str, patterns: Sequence[str]) -> bool:
+    """True when repository-relative ``path`` matches any of the glob ``patterns``.
+
+    See :data:`GLOB_FLAGS` for the dialect. A pattern without ``/`` also matches the file name
+    in any directory (``*.md`` matches ``docs/a.md``), like ``.gitignore``.
+    """
+    if not patterns:
+        return False
+    expanded: list[str] = []
+    for p in patterns:
+        expanded.append(p)
+        if "/" not in p.lstrip("!"):
+            expanded.append(("!" if p.startswith("!") else "") + "**/" + p.lstrip("!"))
+    return bool(wcglob.globmatch(path, expanded, flags=GLOB_FLAGS))
+
+
+class Inventory:
+    """The examinable files of one repository, plus every skipped path with its reason.
+
+    Build one with :func:`build_inventory`. Instances are read-only and safe to share between
+    threads.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        files: Iterable[FileEntry],
+        skipped: Iterable[SkippedPath],
+        *,
+        is_git: bool,
+        max_file_size: int,
+    ) -> None:
+        self.root: Path = root
+        """Absolute, resolved path of the scanned directory."""
+        self.files: tuple[FileEntry, ...] = tuple(sorted(files, key=lambda f: f.path))
+        """Examinable files, sorted by path."""
+        self.skipped: tuple[SkippedPath, ...] = tuple(sorted(skipped, key=lambda s: s.path))
+        """Paths not examined, with reasons, sorted by path."""
+        self.is_git: bool = is_git
+        """True when the list came from ``git ls-files``."""
+        self.max_file_size: int = max_file_size
+        """The size cap in bytes that was applied."""
+        self._by_path = {f.path: f for f in self.files}
+        self._skipped_paths = {s.path for s in self.skipped}
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __iter__(self) -> Iterator[FileEntry]:
+        return iter(self.files)
+
+    def get(self, path: str) -> Optional[FileEntry]:
+        """The entry for repository-relative ``path``, or None when absent or skipped."""
+        return self._by_path.get(path)
+
+    def was_skipped(self, path: str) -> bool:
+        """True when ``path`` exists in the tree but was skipped (symlink out, too big, ...)."""
+        return path in self._skipped_paths
+
+    def glob(self, *patterns: str) -> list[FileEntry]:
+        """Entries whose path matches any pattern (see :func:`match_globs`), in path order."""
+        return [f for f in self.files if match_globs(f.path, patterns)]
+
+    def text_files(self) -> list[FileEntry]:
+        """Entries that may be read as text (not binary), in path order."""
+        return [f for f in self.files if not f.is_binary]
+
+    def under(self, directory: str) -> list[FileEntry]:
+        """Entries below repository-relative ``directory`` (``""`` for all), in path order."""
+        d = directory.strip("/")
+        if not d:
+            return list(self.files)
+        prefix = d + "/"
+        return [f for f in self.files if f.path.startswith(prefix)]
+
+    def abspath(self, entry: FileEntry | str) -> Path:
+        """Absolute path to read ``entry`` from (an in-tree symlink's target)."""
+        e = self._entry(entry)
+        return self.root / (e.target or e.path)
+
+    def read_bytes(self, entry: FileEntry | str) -> bytes:
+        """Read a listed file's bytes, at most the size cap.
+
+        Raises :class:`InventoryError` when the path is not in the inventory or cannot be read;
+        the message names the path but never its content.
+        """
+        e = self._entry(entry)
+        full = self.abspath(e)
+        try:
+            # O_NOFOLLOW: the file we read is the regular file we listed, not a symlink swapped
+            # in since (the inventory already resolved in-tree links to their targets).
+            fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    raise InventoryError(f"{e.path}: not a regular file")
+                return fh.read(self.max_file_size + 1)[: self.max_file_size]
+        except OSError as exc:
+            raise InventoryError(f"{e.path}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
+
+    def read_text(self, entry: FileEntry | str) -> str:
+        """Read a listed text file as UTF-8 (undecodable bytes replaced).
+
+        Raises :class:`InventoryError` for binary or unlisted files, or read errors.
+        """
+        e = self._entry(entry)
+        if e.is_binary:
+            raise InventoryError(f"{e.path}: binary file")
+        return self.read_bytes(e).decode("utf-8", errors="replace")
+
+    def _entry(self, entry: FileEntry | str) -> FileEntry:
+        if isinstance(entry, FileEntry):
+            return entry
+        found = self._by_path.get(entry)
+        if found is None:
+            raise InventoryError(f"{entry}: not in the repository inventory")
+        return found
+
+
+def _git_files(root: Path) -> Optional[list[str]]:
+    """Paths from ``git ls-files`` (tracked + untracked-not-ignored), or None if not a work tree.
+
+    Runs git with options that stop a repository's own config from running code
+    (``core.fsmonitor``) and that accept a work tree owned by another user (the runner's
+    container case, ``../shared/THREATS.md`` row 4).
+    """
+    base = [
+        "git",
+        "-c", "core.fsmonitor=false",
+        "-c", "safe.directory=*",
+        "-c", "core.quotepath=off",
+        "-C", str(root),
+    ]
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        top = subprocess.run(
+            [*base, "rev-parse", "--show-toplevel"],
+            capture_output=True, timeout=60, env=env, check=False,
+        )
+        if top.returncode != 0:
+            return None
+        # Only when ``root`` is the top of the work tree: a sub-directory of a repository is
+        # scanned as a plain directory so paths stay relative to what the user named.
+        if Path(os.fsdecode(top.stdout.strip())).resolve() != root:
+            return None
+        out = subprocess.run(
+            [*base, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True, timeout=300, env=env, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    names = [os.fsdecode(n) for n in out.stdout.split(b"\0") if n]
+    return sorted(set(names))
+
+
+def _walk(root: Path, skipped: list[SkippedPath]) -> list[str]:
+    """Every path below ``root`` without following directory symlinks or entering ``.git``.
+
+    Iterative (deeply nested trees cannot exhaust the recursion limit).
+    """
+    out: list[str] = []
+    stack: list[tuple[Path, str]] = [(root, "")]
+    while stack:
+        directory, rel = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except OSError as exc:
+            skipped.append(SkippedPath(rel or ".", f"unreadable directory: {exc.strerror or exc}"))
+            continue
+        for de in entries:
+            child_rel = f"{rel}/{de.name}" if rel else de.name
+            try:
+                is_dir = de.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if de.name == ".git":
+                    continue
+                stack.append((Path(de.path), child_rel))
+            else:
+                out.append(child_rel)
+    return sorted(out)
+
+
+def _classify(root: Path, rel: str, max_file_size: int) -> FileEntry | SkippedPath:
+    """Decide whether ``rel`` is examinable; never reads more than :data:`BINARY_SNIFF_BYTES`."""
+    full = root / rel
+    try:
+        st = os.lstat(full)
+    except FileNotFoundError:
+        return SkippedPath(rel, "listed by git but missing from the work tree")
+    except OSError as exc:
+        return SkippedPath(rel, f"unreadable: {exc.strerror or exc}")
+    target: Optional[str] = None
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            resolved = full.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return SkippedPath(rel, "symlink to a missing target (or a symlink loop)")
+        try:
+            target = resolved.relative_to(root).as_posix()
+        except ValueError:
+            return SkippedPath(rel, "symlink leaves the repository")
+        try:
+            st = os.stat(resolved)
+        except OSError as exc:
+            return SkippedPath(rel, f"unreadable: {exc.strerror or exc}")
+        full = resolved
+    if stat.S_ISDIR(st.st_mode):
+        # git lists a symlink to a directory as one entry; it is not a file to examine.
+        return SkippedPath(rel, "symlink to a directory (not followed)")
+    if not stat.S_ISREG(st.st_mode):
+        return SkippedPath(rel, "not a regular file")
+    if st.st_size > max_file_size:
+        return SkippedPath(rel, f"larger than the size cap ({st.st_size} > {max_file_size} bytes)")
+    try:
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            head = fh.read(BINARY_SNIFF_BYTES)
+    except OSError as exc:
+        return SkippedPath(rel, f"unreadable: {exc.strerror or exc}")
+    return FileEntry(rel, st.st_size, b"\0" in head, target)
+
+
+def _printable_name(rel: str) -> Optional[str]:
+    """``rel`` when it is valid UTF-8 (no lone surrogates from ``os.fsdecode``), else None."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return rel
+
+
+def build_inventory(
+    root: str | os.PathLike[str],
+    *,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    exclude: Sequence[str] = (),
+    use_git: bool = True,
+) -> Inventory:
+    """Walk ``root`` once and classify every path.
+
+    Args:
+        root: directory to scan.
+        max_file_size: size cap in bytes; larger files are skipped.
+        exclude: glob patterns (readiness.yml ``exclude``) of paths to leave out; each is
+            listed as skipped with reason ``excluded by configuration``.
+        use_git: use ``git ls-files`` when ``root`` is the top of a git work tree.
+
+    Raises:
+        NotADirectoryError: ``root`` is not a directory.
+    """
+    root_path = Path(root).resolve()
+    if not root_path.is_dir():
+        raise NotADirectoryError(f"{root}: not a directory")
+    skipped: list[SkippedPath] = []
+    names = _git_files(root_path) if use_git else None
+    is_git = names is not None
+    if names is None:
+        names = _walk(root_path, skipped)
+    files: list[FileEntry] = []
+    for raw in names:
+        rel = _printable_name(raw)
+        if rel is None:
+            skipped.append(SkippedPath(raw.encode("utf-8", "backslashreplace").decode("ascii", "replace"),
+                                       "file name is not valid UTF-8"))
+            continue
+        if len(files) >= MAX_FILES:
+            skipped.append(SkippedPath(rel, f"inventory cap of {MAX_FILES} files reached"))
+            continue
+        if exclude and match_globs(rel, exclude):
+            skipped.append(SkippedPath(rel, "excluded by configuration"))
+            continue
+        item = _classify(root_path, rel, max_file_size)
+        if isinstance(item, SkippedPath):
+            skipped.append(item)
+        else:
+            files.append(item)
+            if item.is_binary:
+                skipped.append(SkippedPath(rel, "binary file (not scanned as text)"))
+    return Inventory(root_path, files, skipped, is_git=is_git, max_file_size=max_file_size)

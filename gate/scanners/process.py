@@ -1,0 +1,215 @@
+"""The one way readiness-gate runs an external program.
+
+Every scanner (semgrep, pip-audit, detect-secrets, git) runs through :func:`run_tool`:
+
+* argv lists only, never a shell;
+* a timeout per call, after which the whole process group is killed (semgrep forks workers);
+* stdout and stderr captured; stderr only ever reaches a message after :func:`gate.redact.redact`
+  and truncation;
+* each adapter states which exit codes it accepts (``ok_codes``); anything else is a
+  :class:`ToolError` that the check turns into ``error``, never ``pass``
+  (``../shared/THREATS.md`` row 11: pip-audit exits 1 for both findings and failures, semgrep
+  has exited 0 on internal errors, so adapters must also validate the output itself).
+
+Executables are found, in order: the ``READINESS_GATE_<NAME>_BIN`` environment variable
+(``READINESS_GATE_SEMGREP_BIN``, ``READINESS_GATE_PIP_AUDIT_BIN``,
+``READINESS_GATE_DETECT_SECRETS_BIN``), the directory of the running Python interpreter (the
+virtual environment readiness-gate is installed in), then ``PATH``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence
+
+from gate.redact import redact
+
+STDERR_TAIL_CHARS = 800
+"""How much of a failing tool's stderr (its end, redacted) goes into an error message."""
+
+
+class ToolError(Exception):
+    """An external tool could not do its job: missing, timed out, crashed, or bad output.
+
+    ``str(error)`` is a complete, actionable message for the report; it never contains
+    unredacted tool output.
+    """
+
+    def __init__(
+        self,
+        tool: str,
+        problem: str,
+        *,
+        hint: str = "",
+        argv: Sequence[str] = (),
+        returncode: Optional[int] = None,
+        stderr: str = "",
+    ) -> None:
+        self.tool = tool
+        """Tool name (``semgrep``)."""
+        self.problem = problem
+        """What went wrong, one sentence."""
+        self.hint = hint
+        """What the user can do about it."""
+        self.argv = tuple(argv)
+        """The command that was run."""
+        self.returncode = returncode
+        """Exit status, negative for a signal, None when it never ran or timed out."""
+        self.stderr_tail = tail(redact(stderr)) if stderr else ""
+        """The redacted end of the tool's stderr."""
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        parts = [f"{self.tool}: {self.problem}"]
+        if self.stderr_tail:
+            parts.append(f"stderr ends: {self.stderr_tail}")
+        if self.hint:
+            parts.append(self.hint)
+        return " ".join(p if p.endswith(".") else p + "." for p in parts)
+
+
+def tail(text: str, limit: int = STDERR_TAIL_CHARS) -> str:
+    """The last ``limit`` characters of ``text``, one line, whitespace collapsed."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else "…" + flat[-limit:]
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """A finished run of an external tool whose exit status was acceptable."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    duration_s: float
+    """Wall time, seconds."""
+
+
+def env_var_for(tool: str) -> str:
+    """Name of the environment variable that overrides ``tool``'s executable."""
+    return "READINESS_GATE_" + tool.upper().replace("-", "_") + "_BIN"
+
+
+def find_tool(tool: str) -> Optional[str]:
+    """Absolute path of ``tool``'s executable, or None (see module docstring for the order)."""
+    override = os.environ.get(env_var_for(tool))
+    if override:
+        return override if os.path.exists(override) else None
+    here = os.path.dirname(sys.executable)
+    found = shutil.which(tool, path=here) or shutil.which(tool)
+    return found
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, OSError):
+        try:
+            proc.kill()
+        except OSError:
+            pass
+
+
+def run_tool(
+    tool: str,
+    args: Sequence[str],
+    *,
+    timeout: float,
+    ok_codes: Sequence[int] = (0,),
+    cwd: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    stdin: Optional[bytes] = None,
+    install_hint: str = "",
+) -> ToolRun:
+    """Run ``tool`` with ``args`` and return its output.
+
+    Args:
+        tool: executable name (resolved by :func:`find_tool`).
+        args: arguments after the executable.
+        timeout: seconds before the process group is killed.
+        ok_codes: exit statuses that mean "the tool did its job" (findings or not).
+        cwd: working directory.
+        env: extra environment variables (added to a copy of ``os.environ``).
+        stdin: bytes to feed on standard input (None: ``/dev/null``).
+        install_hint: appended to the "not found" message.
+
+    Raises:
+        ToolError: not found, could not start, timed out, killed by a signal, or an exit
+            status outside ``ok_codes``.
+    """
+    exe = find_tool(tool)
+    if exe is None:
+        raise ToolError(
+            tool,
+            "executable not found",
+            hint=install_hint
+            or f"Install it in the same environment as readiness-gate (pip install readiness-gate "
+            f"installs it), or set {env_var_for(tool)} to its path",
+        )
+    argv = (exe, *args)
+    full_env = {**os.environ, **(env or {})}
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=full_env,
+            start_new_session=True,  # own process group, so a timeout kills its children too
+        )
+    except OSError as exc:
+        raise ToolError(tool, f"could not start ({exc.strerror or exc})", argv=argv) from None
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        out, err = proc.communicate()
+        raise ToolError(
+            tool,
+            f"timed out after {timeout:g} s and was stopped",
+            hint=f"Raise the check's timeout in readiness.yml (checks.<id>.timeout) or scan less "
+            f"(exclude globs)",
+            argv=argv,
+            stderr=err.decode("utf-8", "replace"),
+        ) from None
+    finally:
+        if proc.poll() is None:  # pragma: no cover - defensive
+            _kill_group(proc)
+    duration = time.monotonic() - start
+    stdout = out.decode("utf-8", "replace")
+    stderr = err.decode("utf-8", "replace")
+    if proc.returncode < 0:
+        try:
+            name = signal.Signals(-proc.returncode).name
+        except ValueError:
+            name = str(-proc.returncode)
+        raise ToolError(tool, f"was killed by signal {name}", argv=argv,
+                        returncode=proc.returncode, stderr=stderr)
+    if proc.returncode not in ok_codes:
+        raise ToolError(tool, f"exited with status {proc.returncode}", argv=argv,
+                        returncode=proc.returncode, stderr=stderr)
+    return ToolRun(tuple(argv), proc.returncode, stdout, stderr, duration)
+
+
+@functools.lru_cache(maxsize=None)
+def tool_version(tool: str, version_arg: str = "--version", timeout: float = 60.0) -> str:
+    """The version string ``tool`` prints for ``version_arg`` (first line), or ``unknown``.
+
+    Cached per process: versions do not change during a run.
+    """
+    try:
+        run = run_tool(tool, [version_arg], timeout=timeout)
+    except ToolError:
+        return "unknown"
+    text = (run.stdout.strip() or run.stderr.strip()).splitlines()
+    return text[0].strip() if text else "unknown"
