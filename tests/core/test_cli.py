@@ -1,0 +1,93 @@
+"""The command line: exit codes 0/1/2/3 and the small subcommands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gate.checks import registry
+from gate.cli import main
+from helpers import write_tree
+
+ONLY = "security-policy,dependency-updates"
+GOOD = {"SECURITY.md": "Report issues to security@example.com\n",
+        ".github/dependabot.yml": "version: 2\nupdates:\n  - package-ecosystem: pip\n    directory: /\n    schedule: {interval: weekly}\n"}
+
+
+def test_exit_0_when_ready_and_json_is_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = write_tree(tmp_path / "r", GOOD)
+    out = tmp_path / "report.json"
+    assert main(["check", str(repo), "--only", ONLY, "--format", "json", "--output", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["ready"] is True
+    assert {c["id"]: c["status"] for g in data["gates"] for c in g["checks"]}["security-policy"] == "pass"
+
+
+def test_exit_1_when_not_ready(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = write_tree(tmp_path / "r", {})
+    assert main(["check", str(repo), "--only", ONLY, "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["ready"] is False
+
+
+def test_raising_check_exits_1_never_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    repo = write_tree(tmp_path / "r", GOOD)
+    monkeypatch.setitem(registry.CHECKS, "security-policy", "check_doubles:RaisingCheck")  # type: ignore[index]
+    assert main(["check", str(repo), "--only", ONLY, "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    statuses = {c["id"]: c["status"] for g in data["gates"] for c in g["checks"]}
+    assert statuses["security-policy"] == "error"
+
+
+def test_exit_2_for_config_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = write_tree(tmp_path / "r", {"readiness.yml": "version: 1\nchecks:\n  secret: {level: 'off'}\n"})
+    assert main(["check", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert "readiness.yml:3:3" in err and "did you mean 'secrets'" in err
+    assert main(["check", str(tmp_path / "missing")]) == 2
+    assert main(["check", str(repo), "--only", "runbook"]) == 2
+    assert "did you mean 'runbooks'" in capsys.readouterr().err
+    assert main(["check", "--format", "pdf"]) == 2
+    assert main([]) == 2
+
+
+def test_exit_3_when_the_gate_itself_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = write_tree(tmp_path / "r", GOOD)
+    (tmp_path / "out").mkdir()
+    # The report cannot be written (the output path is a directory): no report, exit 3.
+    assert main(["check", str(repo), "--only", ONLY, "--output", str(tmp_path / "out")]) == 3
+    assert "internal error" in capsys.readouterr().err
+
+
+def test_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = write_tree(tmp_path / "g", {"readiness.yml": "version: 1\nowners: ['@team']\n"})
+    assert main(["validate", "--path", str(good)]) == 0
+    assert "valid" in capsys.readouterr().out
+    bad = write_tree(tmp_path / "b", {"x.yml": "version: 1\nownerz: []\n"})
+    assert main(["validate", str(bad / "x.yml")]) == 2
+    assert "did you mean 'owners'" in capsys.readouterr().err
+    assert main(["validate", "--path", str(tmp_path / "g" / "..")]) == 2  # no readiness.yml there
+
+
+def test_init_writes_valid_files_and_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(tmp_path)]) == 0
+    assert (tmp_path / "readiness.yml").is_file() and (tmp_path / "docs/runbooks/_template.md").is_file()
+    assert main(["validate", "--path", str(tmp_path)]) == 0
+    (tmp_path / "readiness.yml").write_text("version: 1\n# mine\n")
+    assert main(["init", str(tmp_path)]) == 0
+    assert (tmp_path / "readiness.yml").read_text() == "version: 1\n# mine\n"
+    assert "kept existing readiness.yml" in capsys.readouterr().out
+
+
+def test_list_checks_explain_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list-checks", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 14 and {"id", "gate", "level", "title"} <= set(rows[0])
+    assert main(["explain", "backups"]) == 0
+    out = capsys.readouterr().out
+    assert "Why it matters" in out and "max-age-days" in out
+    assert main(["explain", "backup"]) == 2
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "readiness.yml"
