@@ -17,6 +17,7 @@ Nothing here reads files: callers pass text they read through the inventory.
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from dataclasses import dataclass
@@ -94,15 +95,85 @@ def parse_headings(text: str, *, line_offset: int = 0) -> list[Heading]:
         headings (CommonMark, https://spec.commonmark.org/ §4.2 ATX, §4.3 setext headings).
         Headings inside block quotes and list items are headings (CommonMark says so).
     """
+    return [section.heading for section in parse_sections(text, line_offset=line_offset)]
+
+
+_CONTENT_TOKENS = frozenset({
+    "paragraph_open", "fence", "code_block", "bullet_list_open", "ordered_list_open",
+    "blockquote_open", "html_block",
+})
+"""Block tokens that are content under a heading (text, lists, code, quotes, raw HTML)."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and whether anything but headings follows it in its section."""
+
+    heading: Heading
+    has_content: bool
+    """True when a paragraph, list, code block, quote or HTML block appears after the heading
+    and before the next heading of the same or a higher level (sub-sections' content counts)."""
+
+
+def parse_sections(text: str, *, line_offset: int = 0) -> list[Section]:
+    """Headings of markdown ``text`` with whether each one's section has content.
+
+    Same parsing and line numbering as :func:`parse_headings`. Used to tell a real section from
+    a bare heading (``## Mitigation`` followed directly by ``## Escalation``).
+    """
     tokens = _parser().parse(text)
-    out: list[Heading] = []
+    heads: list[tuple[int, Heading]] = []
+    content_at: list[int] = []
     for i, tok in enumerate(tokens):
-        if tok.type != "heading_open":
+        if tok.type == "heading_open":
+            inline = tokens[i + 1] if i + 1 < len(tokens) else None
+            content = _inline_text(getattr(inline, "children", None), getattr(inline, "content", ""))
+            line = (tok.map[0] + 1) if tok.map else 1
+            heads.append((i, Heading(level=int(tok.tag[1:]), text=content, line=line + line_offset)))
+        elif tok.type in _CONTENT_TOKENS:
+            content_at.append(i)
+    out: list[Section] = []
+    for n, (idx, head) in enumerate(heads):
+        end = len(tokens)
+        for later_idx, later in heads[n + 1:]:
+            if later.level <= head.level:
+                end = later_idx
+                break
+        pos = bisect.bisect_right(content_at, idx)
+        out.append(Section(head, pos < len(content_at) and content_at[pos] < end))
+    return out
+
+
+_RST_ADORNMENT = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}[ \t]*$")
+"""A reStructuredText section adornment line: one punctuation character repeated (at least 3
+times, to keep ``--`` prose lines out), starting in column 1 (docutils, "Sections")."""
+
+
+def parse_rst_headings(text: str, *, line_offset: int = 0) -> list[Heading]:
+    """Section titles of reStructuredText ``text`` (README.rst), in document order.
+
+    A title is a non-indented text line underlined (and optionally overlined) by an adornment
+    line at least as long as the title. Levels follow docutils: each new adornment style (the
+    character, with or without overline) gets the next level in order of first appearance.
+    Indented lines (literal blocks, block quotes) are never titles. Good enough for finding
+    topics; not a full reStructuredText parser.
+    """
+    lines = text.splitlines()
+    styles: list[tuple[str, bool]] = []
+    out: list[Heading] = []
+    for i in range(len(lines) - 1):
+        title = lines[i].rstrip()
+        under = _RST_ADORNMENT.match(lines[i + 1])
+        if not title or title[0].isspace() or under is None or _RST_ADORNMENT.match(title):
             continue
-        inline = tokens[i + 1] if i + 1 < len(tokens) else None
-        content = _inline_text(getattr(inline, "children", None), getattr(inline, "content", ""))
-        line = (tok.map[0] + 1) if tok.map else 1
-        out.append(Heading(level=int(tok.tag[1:]), text=content, line=line + line_offset))
+        if len(lines[i + 1].rstrip()) < len(title):
+            continue
+        over = i > 0 and lines[i - 1].rstrip() == lines[i + 1].rstrip()
+        style = (under.group(1), over)
+        if style not in styles:
+            styles.append(style)
+        out.append(Heading(level=min(styles.index(style) + 1, 6), text=" ".join(title.split()),
+                           line=i + 1 + line_offset))
     return out
 
 
@@ -240,9 +311,12 @@ __all__ = [
     "FrontMatter",
     "Heading",
     "MAX_FRONT_MATTER_BYTES",
+    "Section",
     "first_match",
     "front_matter",
     "heading_matches",
     "parse_headings",
+    "parse_rst_headings",
+    "parse_sections",
     "words",
 ]

@@ -74,3 +74,16 @@ def test_heading_matches_whole_words_case_insensitive() -> None:
     assert not heading_matches("Symptomatic", ["symptom"])
     assert not heading_matches("", ["a"])
     assert first_match("Rollback & recovery", ["restore", "recovery"]) == "recovery"
+
+
+def test_sections_know_whether_they_have_content() -> None:
+    from gate.checks.markdown_docs import parse_sections
+    text = "# T\n\n## Empty\n\n## Full\n\ntext\n\n## Parent\n\n### Child\n\n- item\n\n## Last\n"
+    got = {s.heading.text: s.has_content for s in parse_sections(text)}
+    assert got == {"T": True, "Empty": False, "Full": True, "Parent": True, "Child": True, "Last": False}
+
+
+def test_rst_headings() -> None:
+    from gate.checks.markdown_docs import parse_rst_headings
+    text = "=====\nTitle\n=====\n\nDeploy\n------\n\ntext::\n\n    Not\n    ---\n\nLogs\n----\n\nToo long title\n---\n"
+    assert parse_rst_headings(text) == [Heading(1, "Title", 2), Heading(2, "Deploy", 5), Heading(2, "Logs", 13)]
