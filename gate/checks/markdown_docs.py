@@ -13,6 +13,7 @@ Three jobs, each done one way for every check that needs it:
   ``"Symptomatic"`` does not match ``symptom``).
 
 Nothing here reads files: callers pass text they read through the inventory.
+:func:`skipped_matching` lists the inventory's skipped paths a document check was interested in.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import bisect
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
 from markdown_it import MarkdownIt
 
 from gate.config import ConfigError, parse_yaml
+from gate.inventory import Inventory
+from gate.model import SkippedPath
 
 MAX_FRONT_MATTER_BYTES = 64 * 1024
 """Largest front matter block parsed (64 KiB). A real one is a few lines; a larger block is
@@ -307,6 +310,16 @@ def heading_matches(heading_text: str, synonyms: Iterable[str]) -> bool:
     return first_match(heading_text, synonyms) is not None
 
 
+def skipped_matching(inventory: Inventory, wanted: Callable[[str], bool]) -> tuple[SkippedPath, ...]:
+    """The inventory's skipped paths for which ``wanted(path)`` is true.
+
+    A document check lists these in its own result (``CheckResult.skipped``) so its report says
+    which candidate documents it could not read: a runbook that is a symlink out of the
+    repository, or larger than the size cap (``../shared/THREATS.md`` row 7).
+    """
+    return tuple(s for s in inventory.skipped if wanted(s.path))
+
+
 __all__ = [
     "FrontMatter",
     "Heading",
@@ -318,5 +331,6 @@ __all__ = [
     "parse_headings",
     "parse_rst_headings",
     "parse_sections",
+    "skipped_matching",
     "words",
 ]
