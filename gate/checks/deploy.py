@@ -1,0 +1,279 @@
+"""``deploy-pipeline``: a workflow deploys, on push/tag/dispatch, only after tests pass, into a
+named environment.
+
+Source: ``../shared/CATALOGUE.md`` gate 4 and issue #4. The check reads GitHub Actions workflow
+files (never runs them) through :mod:`gate.checks.workflows`.
+
+**A deploy job** is a job that names an ``environment:``, has a step whose ``run``/``uses``
+matches a ``deploy-patterns`` entry, or calls (``jobs.<id>.uses``) a local reusable workflow that
+holds a deploy job. Matching is whole-word and case-insensitive
+(:func:`gate.checks.workflows.compile_patterns`). Two exceptions keep the signal honest:
+
+* a step that matches a ``test-patterns`` entry is a *test* step even if it also says deploy
+  (``pytest tests/test_deploy.py`` does not deploy);
+* a step or environment matching ``ignore-patterns`` (default: GitHub Pages publishing, i.e. a
+  documentation site) is not a deploy.
+
+``docker push`` / ``docker/build-push-action`` and package publishing are deliberately not deploy
+patterns: pushing an image or a package publishes an artifact, it does not change what runs
+(add them to ``deploy-patterns`` if that push *is* your deploy, e.g. with auto-updating hosts).
+
+**Each deploy job** is then judged on four properties, each missing one its own finding:
+
+* ``deploy-not-triggered``: the workflow runs on none of :data:`DEPLOY_TRIGGERS` (a deploy that
+  runs only on ``pull_request`` or ``schedule`` is not a release pipeline);
+* ``deploy-not-gated-on-tests``: neither the job's ``needs:`` closure holds a job that runs
+  tests, nor does the job run tests itself in an earlier step, nor (for ``workflow_run``
+  deploys) does the triggering workflow run tests with the deploy guarded on its conclusion;
+* ``tests-continue-on-error``: a test job (or test step) that gates the deploy has
+  ``continue-on-error: true``, so failing tests still let the deploy run; an *expression*
+  (``${{ matrix.experimental }}``) is reported as non-blocking information;
+* ``deploy-without-environment`` (when ``require-environment``): no named ``environment``, so
+  GitHub's protection rules (reviewers, wait timers, branch limits) cannot apply.
+
+Plus ``deploy-ignores-test-result`` when the deploy job's ``if:`` uses ``always()``,
+``!cancelled()`` or ``failure()`` without requiring success (the job then runs even when the
+jobs it needs failed), ``invalid-workflow`` for a workflow file that does not parse, and
+``no-deploy-job`` when no workflow deploys at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from gate.checks.interface import Check, CheckContext
+from gate.checks.workflows import (DEFAULT_WORKFLOW_GLOBS, Job, Step, Workflow, WorkflowSet, compile_patterns,
+                                   load_workflows, step_matches)
+from gate.model import CheckResult, Finding, Severity
+
+DEFAULT_DEPLOY_PATTERNS: tuple[str, ...] = (
+    "deploy", "kubectl apply", "kubectl rollout", "kubectl set image", "helm upgrade", "helm install",
+    "helmfile apply", "helmfile sync", "argocd app sync", "aws deploy",
+    "aws ecs update-service", "aws lambda update-function-code", "sam deploy", "eb deploy",
+    "gcloud run deploy", "gcloud app deploy", "gcloud functions deploy", "fly deploy", "flyctl deploy",
+    "git push heroku", "heroku container:release", "serverless deploy", "sls deploy",
+    "terraform apply", "tofu apply", "pulumi up", "cdk deploy", "ansible-playbook", "cap production",
+    "vercel --prod", "netlify deploy", "wrangler deploy", "wrangler publish", "az webapp deploy",
+    "azure/webapps-deploy", "aws-actions/amazon-ecs-deploy-task-definition",
+    "google-github-actions/deploy-cloudrun", "google-github-actions/deploy-appengine",
+    "superfly/flyctl-actions",
+)
+"""Default ``deploy-patterns``: the deploy commands and actions of the common platforms
+(Kubernetes, Helm, Argo CD, AWS ECS/Lambda/Elastic Beanstalk/CodeDeploy, Google Cloud Run/App
+Engine/Functions, Fly.io, Heroku, Serverless, Terraform/OpenTofu, Pulumi, CDK, Ansible,
+Capistrano, Vercel, Netlify, Cloudflare, Azure) plus the word ``deploy`` itself, which covers
+``./deploy.sh``, ``make deploy`` and most ``*-deploy`` actions."""
+
+DEFAULT_TEST_PATTERNS: tuple[str, ...] = (
+    "pytest", "py.test", "tox", "nox", "python -m unittest", "manage.py test", "make test", "make check",
+    "npm test", "npm run test", "yarn test", "pnpm test", "jest", "vitest", "mocha",
+    "go test", "cargo test", "cargo nextest", "mvn test", "mvn verify", "gradle test", "gradlew test",
+    "gradle check", "gradlew check", "dotnet test", "rspec", "rake test",
+    "phpunit", "mix test", "ctest", "hatch test", "hatch run test", "just test", "task test",
+)
+"""Default ``test-patterns``: the usual test runners of Python, JavaScript, Go, Rust, JVM,
+.NET, Ruby, PHP and Elixir, and the usual ``make``/``just``/``task`` targets."""
+
+DEFAULT_IGNORE_PATTERNS: tuple[str, ...] = (
+    "github-pages", "deploy-pages", "gh-pages", "gh-deploy", "actions-gh-pages",
+    "github-pages-deploy-action",
+)
+"""Default ``ignore-patterns``: publishing a GitHub Pages documentation site is not deploying
+the service (``actions/deploy-pages``, ``mkdocs gh-deploy``, the ``github-pages`` environment)."""
+
+DEPLOY_TRIGGERS = ("push", "workflow_dispatch", "release", "workflow_run", "repository_dispatch")
+"""Events that make a deploy part of a release pipeline: a push (branch or tag), a manual
+dispatch, a published release, completion of another workflow (deploy after CI) or an external
+dispatch. ``workflow_call`` deploys are judged through the job that calls them."""
+
+_IGNORES_RESULT = re.compile(r"always\(\)|!\s*cancelled\(\)|failure\(\)")
+_REQUIRES_SUCCESS = re.compile(r"success\(\)|\.result\s*==\s*['\"]success['\"]|conclusion\s*==\s*['\"]success['\"]")
+_WORKFLOW_RUN_SUCCESS = re.compile(r"workflow_run\.conclusion\s*==\s*['\"]success['\"]")
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    deploy: Optional["re.Pattern[str]"]
+    test: Optional["re.Pattern[str]"]
+    ignore: Optional["re.Pattern[str]"]
+
+
+class DeployPipelineCheck(Check):
+    """``deploy-pipeline``: see the module docstring for what counts and each finding."""
+
+    id = "deploy-pipeline"
+
+    def run(self, context: CheckContext) -> CheckResult:
+        globs = tuple(context.setting("workflow-paths", list(DEFAULT_WORKFLOW_GLOBS)))
+        pats = _Patterns(
+            deploy=compile_patterns(context.setting("deploy-patterns", list(DEFAULT_DEPLOY_PATTERNS))),
+            test=compile_patterns(context.setting("test-patterns", list(DEFAULT_TEST_PATTERNS))),
+            ignore=compile_patterns(context.setting("ignore-patterns", list(DEFAULT_IGNORE_PATTERNS))))
+        require_env = bool(context.setting("require-environment", True))
+        wset = load_workflows(context, globs)
+        findings: list[Finding] = [
+            Finding("invalid-workflow", f"{p.path} is not a valid workflow: {p.message}.", path=p.path,
+                    line=p.line, severity=Severity.MEDIUM,
+                    remediation="Fix the workflow file so GitHub can run it (check it with actionlint).")
+            for p in wset.problems]
+        evidence: list[str] = []
+        deploy_jobs = [(w, j) for w in wset.workflows for j in w.jobs.values()
+                       if _is_deploy_job(wset, w, j, pats) and not _only_called(w)]
+        if not deploy_jobs:
+            where = f" among {len(wset.workflows)} workflow(s)" if wset.workflows else " (no workflow files found)"
+            findings.append(Finding(
+                "no-deploy-job", f"No workflow job deploys{where}.", severity=Severity.HIGH,
+                remediation="Add a deploy job to a workflow in .github/workflows that names an `environment:` "
+                            "and runs your deploy command after the test job."))
+            return CheckResult.from_findings(findings, pass_summary="", fail_summary="no deploy job in any workflow")
+        for wf, job in deploy_jobs:
+            job_findings = _judge(wset, wf, job, pats, require_env)
+            findings.extend(job_findings)
+            if not [f for f in job_findings if f.blocking]:
+                evidence.append(f"deploy job {job.id} in {wf.path}:{job.line} (gated on tests, "
+                                f"environment {_environment(wset, job) or 'none'})")
+        names = ", ".join(f"{wf.path}:{job.id}" for wf, job in deploy_jobs)
+        return CheckResult.from_findings(
+            findings, pass_summary=f"{len(deploy_jobs)} deploy job(s) gated on tests: {names}",
+            evidence=tuple(evidence))
+
+
+def _only_called(wf: Workflow) -> bool:
+    """True for a reusable workflow that only runs when another workflow calls it."""
+    return bool(wf.triggers) and set(wf.triggers) == {"workflow_call"}
+
+
+def _called(wset: WorkflowSet, job: Job) -> Optional[Workflow]:
+    """The local reusable workflow ``job`` calls (``uses: ./.github/workflows/x.yml``), if any."""
+    if job.uses.startswith("./"):
+        return wset.by_path(job.uses.split("@", 1)[0])
+    return None
+
+
+def _is_deploy_step(step: Step, pats: _Patterns) -> bool:
+    return (step_matches(step, pats.deploy) and not step_matches(step, pats.test)
+            and not step_matches(step, pats.ignore))
+
+
+def _is_deploy_job(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, depth: int = 0) -> bool:
+    env = job.environment
+    if env and not (pats.ignore and pats.ignore.search(env)):
+        return True
+    if any(_is_deploy_step(s, pats) for s in job.steps):
+        return True
+    if job.uses and pats.deploy and pats.deploy.search(job.uses) and not (pats.ignore and pats.ignore.search(job.uses)):
+        return True
+    called = _called(wset, job)
+    if called is not None and called is not wf and depth < 5:
+        return any(_is_deploy_job(wset, called, j, pats, depth + 1) for j in called.jobs.values())
+    return False
+
+
+def _runs_tests(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, depth: int = 0) -> list[tuple[str, Job]]:
+    """``(workflow path, job)`` pairs that run tests for ``job``: itself, or jobs of the local
+    reusable workflow it calls. Empty when it runs none."""
+    if any(step_matches(s, pats.test) for s in job.steps):
+        return [(wf.path, job)]
+    called = _called(wset, job)
+    if called is not None and called is not wf and depth < 5:
+        return [pair for j in called.jobs.values() for pair in _runs_tests(wset, called, j, pats, depth + 1)]
+    return []
+
+
+def _environment(wset: WorkflowSet, job: Job) -> Optional[str]:
+    if job.environment:
+        return job.environment
+    called = _called(wset, job)
+    if called is not None:
+        return next((j.environment for j in called.jobs.values() if j.environment), None)
+    return None
+
+
+def _continue_findings(path: str, job: Job, pats: _Patterns, deploy_id: str) -> list[Finding]:
+    """``tests-continue-on-error`` findings for a test job and its test steps."""
+    out = []
+    remediation = "Remove `continue-on-error` from the tests that gate the deploy, so failing tests stop it."
+    targets = [(job.continue_on_error, job.continue_on_error_line or job.line, f"test job {job.display}")]
+    targets += [(s.continue_on_error, s.continue_on_error_line or s.line, f"test step of job {job.id}")
+                for s in job.steps if step_matches(s, pats.test)]
+    for value, line, what in targets:
+        if value is True or (isinstance(value, str) and value.strip().lower() == "true"):
+            out.append(Finding("tests-continue-on-error",
+                               f"The {what} has `continue-on-error: true`: failing tests do not stop "
+                               f"deploy job {deploy_id}.", path=path, line=line, severity=Severity.HIGH,
+                               remediation=remediation))
+        elif isinstance(value, str) and "${{" in value:
+            out.append(Finding("tests-continue-on-error",
+                               f"The {what} has `continue-on-error: {value.strip()}`: for some runs failing "
+                               f"tests may not stop deploy job {deploy_id}.", path=path, line=line,
+                               severity=Severity.LOW, remediation=remediation, blocking=False))
+    return out
+
+
+def _judge(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, require_env: bool) -> list[Finding]:
+    """The findings for one deploy job."""
+    findings: list[Finding] = []
+    label = f"Deploy job {job.display} in {wf.path}"
+    # 1. trigger
+    events = [e for e in wf.triggers if e in DEPLOY_TRIGGERS]
+    if not events:
+        got = ", ".join(wf.triggers) or "no `on:` triggers"
+        findings.append(Finding(
+            "deploy-not-triggered", f"{label} does not run on push, tag, release or workflow_dispatch "
+                                    f"(it runs on: {got}).",
+            path=wf.path, line=wf.triggers_line or job.line, severity=Severity.MEDIUM,
+            remediation="Trigger the deploy workflow on `push` (branch or tag) or `workflow_dispatch`."))
+    # 2. gated on tests, 3. no continue-on-error on those tests
+    gates: list[tuple[str, Job]] = []
+    for upstream in wf.closure(job.id):
+        gates.extend(_runs_tests(wset, wf, upstream, pats))
+    deploy_step = next((i for i, s in enumerate(job.steps) if _is_deploy_step(s, pats)), len(job.steps))
+    same_job = [s for s in job.steps[:deploy_step] if step_matches(s, pats.test)]
+    if same_job:
+        gates.append((wf.path, Job(job.id, job.line, job.name, steps=tuple(same_job),
+                                   continue_on_error=False)))
+    if not gates and "workflow_run" in wf.triggers:
+        gates.extend(_workflow_run_gates(wset, wf, job, pats))
+    if not gates:
+        findings.append(Finding(
+            "deploy-not-gated-on-tests",
+            f"{label} does not `needs:` (directly or transitively) any job that runs tests.",
+            path=wf.path, line=job.line, severity=Severity.HIGH,
+            remediation=f"Add `needs: [<test job>]` to job {job.id} so it runs only after the tests pass."))
+    for path, gate_job in gates:
+        findings.extend(_continue_findings(path, gate_job, pats, job.id))
+    if gates and job.condition and _IGNORES_RESULT.search(job.condition) and not _REQUIRES_SUCCESS.search(job.condition):
+        findings.append(Finding(
+            "deploy-ignores-test-result",
+            f"{label} has `if: {job.condition.strip()}`, so it runs even when the tests it needs fail.",
+            path=wf.path, line=job.condition_line or job.line, severity=Severity.HIGH,
+            remediation="Drop `always()`/`!cancelled()` from the deploy job's `if:` or also require "
+                        "`needs.<test job>.result == 'success'`."))
+    # 4. environment
+    if require_env and not _environment(wset, job):
+        findings.append(Finding(
+            "deploy-without-environment",
+            f"{label} names no `environment:`, so no protection rules (required reviewers, branch limits) "
+            "can apply to it.", path=wf.path, line=job.line, severity=Severity.MEDIUM,
+            remediation=f"Add `environment: production` (or the target's name) to job {job.id} and configure "
+                        "its protection rules."))
+    return findings
+
+
+def _workflow_run_gates(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns) -> list[tuple[str, Job]]:
+    """Test jobs of the workflows that trigger ``wf`` via ``workflow_run``, when the deploy is
+    guarded on their success (``github.event.workflow_run.conclusion == 'success'`` on the job or
+    a job it needs). Without that guard a failed CI run still triggers the deploy."""
+    guarded = [j for j in [job, *wf.closure(job.id)] if _WORKFLOW_RUN_SUCCESS.search(j.condition)]
+    if not guarded:
+        return []
+    cfg = wf.triggers.get("workflow_run")
+    names = cfg.get("workflows") if isinstance(cfg, dict) else None
+    out: list[tuple[str, Job]] = []
+    for name in names if isinstance(names, list) else []:
+        for src in wset.by_name(str(name)):
+            for j in src.jobs.values():
+                out.extend(_runs_tests(wset, src, j, pats))
+    return out
