@@ -16,7 +16,8 @@ Findings (rule ids are stable):
 
 * ``too-few-runbooks`` — fewer than ``min`` runbooks;
 * ``missing-section`` — no heading mentions a required section (``sections``: name ->
-  synonyms; the name itself is always a synonym), one finding per runbook and section;
+  synonyms; the name itself is always a synonym; an empty list drops the section), one
+  finding per runbook and section;
 * ``empty-section`` — the section's heading is there but nothing follows it;
 * ``placeholder`` — placeholder text (``placeholders``) on a line: a placeholder written in
   capitals (``TODO``, ``TBD``, ``FIXME``, ``XXX``) matches only in capitals, as a whole word,
@@ -131,7 +132,9 @@ class RunbooksCheck(Check):
         folders = [_norm_path(p).rstrip("/") for p in context.setting("paths", ["docs/runbooks", "runbooks"])]
         minimum = int(context.setting("min", 3))
         max_age = int(context.setting("max-age-days", 365))
-        sections: Mapping[str, Sequence[str]] = context.setting("sections", DEFAULT_SECTIONS)
+        # An empty synonym list drops a section the profile requires (profiles merge key by key).
+        sections: Mapping[str, Sequence[str]] = {
+            k: v for k, v in context.setting("sections", DEFAULT_SECTIONS).items() if v}
         placeholders = compile_placeholders(context.setting("placeholders", ["TODO", "TBD", "FIXME"]))
         failures: Sequence[FailureMode] = context.config.failures
 

@@ -248,3 +248,12 @@ def test_custom_paths_sections_and_placeholders(tmp_path: Path) -> None:
     """
     result = run_check("runbooks", tmp_path, config=config)
     assert result.status is Status.PASS, result.findings
+
+
+def test_empty_synonym_list_drops_a_section(tmp_path: Path) -> None:
+    write_tree(tmp_path, {f"runbooks/r{i}.md": book(f"R{i}", drop="escalation") for i in range(3)}, dedent=False)
+    assert run_check("runbooks", tmp_path).status is Status.FAIL
+    config = "version: 1\nchecks:\n  runbooks:\n    sections:\n      escalation: []\n"
+    result = run_check("runbooks", tmp_path, config=config)
+    assert result.status is Status.PASS, result.findings
+    assert "runbook runbooks/r0.md (3/3 sections)" in result.evidence

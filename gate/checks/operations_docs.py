@@ -1,0 +1,112 @@
+"""``operations-docs``: the README and docs/ tell an operator how to run the service.
+
+Source: ``../shared/CATALOGUE.md`` gate 7, essay 004's list: how to deploy, how to configure,
+where logs live, what it depends on, how backups work, how it usually fails. Each is a *topic*
+(``topics``: topic -> heading synonyms; an empty list drops a topic). A topic is covered when a heading in one of the
+documentation files (``paths``: globs, default the root README and ``docs/**``) mentions one of
+its synonyms as whole words (:func:`gate.checks.markdown_docs.first_match`) and, in markdown,
+has content under it — an empty ``## Backups`` heading is a promise, not documentation.
+
+Markdown is parsed with markdown-it-py (headings in code blocks do not count); ``.rst`` files
+by their section titles (:func:`gate.checks.markdown_docs.parse_rst_headings`, no content
+test); ``.txt`` and extensionless READMEs are read as markdown.
+
+Findings: ``missing-readme`` (no README at the root) and ``missing-topic`` (one per topic no
+heading covers). Documents are read only through the inventory: a README symlinked out of the
+repository, or over the size cap, is skipped and listed, never read.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional, Sequence
+
+from gate.checks.interface import Check, CheckContext
+from gate.checks.markdown_docs import (first_match, front_matter, parse_rst_headings, parse_sections,
+                                       skipped_matching)
+from gate.inventory import FileEntry, InventoryError, match_globs
+from gate.model import CheckResult, Finding, Severity, SkippedPath
+
+README_NAMES = ("README.md", "README.markdown", "README.rst", "README.txt", "README")
+"""Root README names, in the order GitHub prefers when several exist."""
+
+DEFAULT_PATHS = (*README_NAMES, "docs/**/*.md", "docs/**/*.markdown", "docs/**/*.rst")
+"""Used only when the profile gives no ``paths`` (the default profile does)."""
+
+DEFAULT_TOPICS: Mapping[str, Sequence[str]] = {
+    "deploy": ("deploy", "deployment"), "configuration": ("configuration", "config"),
+    "logs": ("logs", "logging"), "dependencies": ("dependencies",),
+    "backups": ("backups", "backup"), "failure-modes": ("failure modes", "troubleshooting"),
+}
+"""Used only when the profile gives no ``topics`` (the default profile does)."""
+
+MAX_HEADING_SHOWN = 60
+"""Characters of a heading quoted in evidence."""
+
+
+def _headings(entry: FileEntry, text: str) -> list[tuple[str, int]]:
+    """``(heading text, line)`` of the headings that count in one document."""
+    if entry.suffix == ".rst":
+        return [(h.text, h.line) for h in parse_rst_headings(text)]
+    fm = front_matter(text)
+    return [(s.heading.text, s.heading.line)
+            for s in parse_sections(fm.body, line_offset=fm.body_start_line - 1) if s.has_content]
+
+
+class OperationsDocsCheck(Check):
+    """``operations-docs``: README and docs/ headings cover every operations topic."""
+
+    id = "operations-docs"
+
+    def run(self, context: CheckContext) -> CheckResult:
+        inv = context.inventory
+        paths = tuple(context.setting("paths", list(DEFAULT_PATHS)))
+        # An empty synonym list drops a topic the profile requires (profiles merge key by key).
+        topics: Mapping[str, Sequence[str]] = {
+            k: v for k, v in context.setting("topics", DEFAULT_TOPICS).items() if v}
+
+        docs = [e for e in inv.glob(*paths) if not e.is_binary]
+        readme: Optional[str] = next((n for n in README_NAMES if inv.get(n) is not None), None)
+        covered: dict[str, str] = {}
+        for entry in docs:
+            if len(covered) == len(topics):
+                break  # every topic found: no need to read more documents
+            try:
+                text = inv.read_text(entry)
+            except InventoryError as exc:
+                return CheckResult.errored(f"could not read {exc}; check the file's permissions")
+            for heading, line in _headings(entry, text):
+                for topic, synonyms in topics.items():
+                    if topic in covered:
+                        continue
+                    if first_match(heading, [topic, *synonyms]):
+                        shown = heading if len(heading) <= MAX_HEADING_SHOWN else heading[:MAX_HEADING_SHOWN - 3] + "..."
+                        covered[topic] = f"{topic}: {entry.path}:{line} \"{shown}\""
+
+        findings: list[Finding] = []
+        if readme is None:
+            findings.append(Finding(
+                "missing-readme", "There is no README at the repository root.",
+                severity=Severity.MEDIUM, fingerprint="missing-readme",
+                remediation="Add README.md saying what the service does and how to run, deploy and operate it."))
+        where = readme or (docs[0].path if docs else None)
+        for topic, synonyms in topics.items():
+            if topic in covered:
+                continue
+            accepted = [topic, *synonyms]
+            findings.append(Finding(
+                "missing-topic",
+                f"No heading with content in the documentation ({len(docs)} file{'s' if len(docs) != 1 else ''}: "
+                f"README, docs/) covers `{topic}` (looked for: {', '.join(accepted[:6])}).",
+                path=where, severity=Severity.LOW, fingerprint=f"missing-topic:{topic}", aliases=(topic,),
+                remediation=f"Add a `## {topic.replace('-', ' ').capitalize()}` section to the README or a page "
+                            "under docs/ with the facts an operator needs."))
+
+        skipped: tuple[SkippedPath, ...] = skipped_matching(inv, lambda p: match_globs(p, paths))
+        skipped += tuple(SkippedPath(e.path, "binary file (not read as documentation)")
+                         for e in inv.glob(*paths) if e.is_binary)
+        evidence = tuple(covered[t] for t in topics if t in covered)
+        return CheckResult.from_findings(
+            findings, pass_summary=f"README/docs cover all {len(topics)} operations topics",
+            fail_summary=(f"{sum(f.rule == 'missing-topic' for f in findings)} of {len(topics)} topics not covered"
+                          + ("; no README" if readme is None else "")),
+            evidence=evidence, skipped=skipped)
