@@ -60,9 +60,9 @@ MVP_EXPECTED: dict[str, str] = {
 
 DISPUTED: dict[tuple[str, str], str] = {
     ("ready-service", "deploy-pipeline"):
-        "deploy-pipeline treats every job with `environment:` as a deploy that must `needs:` tests, so "
-        "the rollback workflow (redeploys an already-tested image, must not wait for tests) and the "
-        "nightly backup job (uses the production environment only for its secrets) fail it; "
+        "deploy-pipeline requires every job with `environment:` to `needs:` a test job, so the "
+        "rollback workflow (workflow_dispatch; redeploys an image that already passed tests, and "
+        "must not wait for a test run in an incident) fails it with deploy-not-gated-on-tests; "
         "reported to the lead as a check issue, the example is left honest",
 }
 """(example, check id) -> why the example's intended status differs from what the check says

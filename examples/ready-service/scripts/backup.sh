@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Nightly logical backup of the payments database to S3.
+# Daily logical backup of the payments database to S3.
 #
-# Run by .github/workflows/backup.yml (02:15 UTC) with the production environment's
-# DATABASE_URL and an AWS role that may only write to the backup bucket. Retention (35 days)
-# is the bucket's lifecycle rule, so this script never deletes anything.
+# Runs once a day in a scheduled Fly machine next to the database (ops/backup/Dockerfile,
+# installed by scripts/schedule_backup.sh), with a read-only DATABASE_URL and AWS credentials
+# that may only write to the backup bucket. Retention (35 days) is the bucket's lifecycle
+# rule, so this script never deletes anything.
 #
 # Usage: DATABASE_URL=postgresql://... BACKUP_BUCKET=example-payments-backups scripts/backup.sh
 set -euo pipefail

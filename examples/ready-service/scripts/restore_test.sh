@@ -2,8 +2,8 @@
 # Restore test: restore the newest backup into a scratch database and verify it.
 #
 # A backup that has never been restored is a theory. .github/workflows/restore-test.yml runs
-# this every Monday against a throwaway PostgreSQL container; a failure pages the payments
-# on-call through the workflow's failure notification.
+# this every day against a throwaway PostgreSQL container, so a missing or broken backup is
+# found within a day; a failed run notifies the payments on-call.
 #
 # Checks, in order: the newest dump is younger than MAX_BACKUP_AGE_HOURS; pg_restore succeeds
 # with --exit-on-error; the schema is at an Alembic revision; the payments table has rows and
