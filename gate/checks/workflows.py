@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any, Mapping, Optional, Sequence
 
 from gate.checks.interface import CheckContext
@@ -244,6 +245,26 @@ def load_workflows(context: CheckContext, globs: Sequence[str] = DEFAULT_WORKFLO
     """Parse every workflow matched by ``globs``, once per run per glob set (shared by checks)."""
     key = "workflows:" + "\0".join(globs)
     return context.shared.once(key, lambda: _load(context.inventory, tuple(globs)))
+
+
+def named_jobs(wset: WorkflowSet, name: "re.Pattern[str]") -> list[tuple[Workflow, Job, bool]]:
+    """Jobs that say what they do by name: ``(workflow, job, named_by_workflow)``.
+
+    A job qualifies when its workflow's file name or ``name:`` matches ``name`` (the first job
+    that does something is taken, ``named_by_workflow`` True), or its own id or ``name:``
+    matches. A job "does something" when it has a step with ``run`` or ``uses``, or calls a
+    reusable workflow; an empty job is not evidence. At most one job per workflow.
+    """
+    out = []
+    for wf in wset.workflows:
+        by_wf = bool(name.search(PurePosixPath(wf.path).name) or name.search(wf.name))
+        for job in wf.jobs.values():
+            if not (by_wf or name.search(job.id) or name.search(job.name)):
+                continue
+            if job.uses.strip() or any(s.run.strip() or s.uses.strip() for s in job.steps):
+                out.append((wf, job, by_wf))
+                break
+    return out
 
 
 # --------------------------------------------------------------------------- pattern matching

@@ -1,0 +1,248 @@
+"""Helpers shared by the operational-evidence checks (``rollback``, ``backups``, ``load-test``).
+
+These checks ask the same questions of a repository: is there a file *named* like the evidence
+(``rollback.sh``, ``backup-db.py``), does it hold more than comments, does some script run a
+known command (``pg_dump``), is a date declared in ``readiness.yml`` fresh. The answers live
+here once. Everything reads through the :class:`~gate.inventory.Inventory`, so a symlink that
+leaves the tree, a file over the size cap or a binary file is never evidence.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Iterable, Optional
+
+from gate.checks.interface import CheckContext
+from gate.inventory import FileEntry, Inventory, InventoryError
+from gate.model import Finding, Severity
+
+SCRIPT_SUFFIXES = frozenset({
+    "", ".sh", ".bash", ".zsh", ".ksh", ".fish", ".ps1", ".bat", ".cmd", ".py", ".rb", ".pl",
+    ".js", ".mjs", ".cjs", ".ts", ".go", ".yml", ".yaml", ".sql", ".tf", ".hcl",
+})
+"""File kinds that can *do* something (scripts, playbooks, CI or cron definitions, SQL,
+Terraform). Documentation and data files are not scripts."""
+
+DOC_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc"})
+"""Documentation files: a runbook may be evidence, but never as a script."""
+
+_TEST_DIRS = frozenset({"test", "tests", "testing", "spec", "specs", "__tests__", "testdata", "fixtures"})
+_TEST_NAME = re.compile(r"(^test_|_test\.|\.test\.|\.spec\.|^conftest\.py$)", re.IGNORECASE)
+_VENDOR_DIRS = frozenset({"node_modules", "vendor", "third_party", "site-packages", ".venv", "venv"})
+
+
+def is_test_path(path: str) -> bool:
+    """True for test code (``tests/…``, ``test_x.py``, ``x_test.go``, ``x.spec.ts``).
+
+    A unit test named ``test_rollback.py`` tests code; it is not a rollback path.
+    """
+    parts = PurePosixPath(path).parts
+    return any(p.lower() in _TEST_DIRS for p in parts[:-1]) or bool(_TEST_NAME.search(parts[-1]))
+
+
+def is_vendored(path: str) -> bool:
+    """True for third-party code checked into the tree (``node_modules/``, ``vendor/``, …)."""
+    return any(p in _VENDOR_DIRS for p in PurePosixPath(path).parts[:-1])
+
+
+def is_script(entry: FileEntry) -> bool:
+    """True for a text file whose kind can run (see :data:`SCRIPT_SUFFIXES`)."""
+    return not entry.is_binary and entry.suffix in SCRIPT_SUFFIXES
+
+
+def files_named(inventory: Inventory, name: "re.Pattern[str]", *, scripts_only: bool = True,
+                include_tests: bool = False) -> list[FileEntry]:
+    """Text files whose *file name* matches ``name`` (a compiled, case-insensitive regex).
+
+    ``scripts_only`` keeps only :func:`is_script` files; test code and vendored code are left
+    out unless ``include_tests``. Entries come in path order.
+    """
+    out = []
+    for e in inventory.files:
+        if e.is_binary or is_vendored(e.path):
+            continue
+        if not include_tests and is_test_path(e.path):
+            continue
+        if scripts_only and not is_script(e):
+            continue
+        if name.search(e.name):
+            out.append(e)
+    return out
+
+
+_NOOP_LINE = re.compile(
+    r"""^(?:
+        [#;]|//|--|::|rem\b|@echo\s+off\b           # comments, shebang, batch noise
+        |set\s+-[a-z]+(?:\s+\w+)*\s*$|set\s+-o\s+\w+\s*$   # shell options
+        |exit(?:\s+\d+)?\s*$|true\s*$|:\s*$|pass\s*$
+        |echo\b.*\b(?:todo|tbd|fixme|not\s+(?:yet\s+)?implemented)\b  # placeholder output
+        )""",
+    re.IGNORECASE | re.VERBOSE)
+
+
+def script_has_content(text: str, path: str) -> bool:
+    """True when ``text`` does more than nothing.
+
+    Empty files, files of only comments / a shebang / shell options (``set -euo pipefail``) /
+    ``exit 0`` / ``true`` / ``echo "TODO"`` are not content. A Python file counts when its
+    ``ast`` holds a statement other than a docstring, ``pass`` or ``...``; a Python file that
+    does not parse falls back to the line rules (it is never imported or run).
+    """
+    if path.lower().endswith(".py"):
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+        else:
+            return any(not is_trivial_statement(s) for s in tree.body)
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line and not _NOOP_LINE.match(line):
+            return True
+    return False
+
+
+def is_trivial_statement(node: ast.stmt) -> bool:
+    """True for ``pass``, ``...``, a bare string (docstring) or ``raise NotImplementedError``."""
+    if isinstance(node, ast.Pass):
+        return True
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return node.value.value is Ellipsis or isinstance(node.value.value, str)
+    if isinstance(node, ast.Raise) and node.exc is not None:
+        exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+    return False
+
+
+def read_text_or_none(inventory: Inventory, entry: FileEntry) -> Optional[str]:
+    """The entry's text, or None when it is binary or could not be read (never raises)."""
+    if entry.is_binary:
+        return None
+    try:
+        return inventory.read_text(entry)
+    except InventoryError:
+        return None
+
+
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//|--|;|rem\b)", re.IGNORECASE)
+
+
+def find_commands(inventory: Inventory, pattern: "re.Pattern[str]",
+                  entries: Optional[Iterable[FileEntry]] = None) -> list[tuple[str, int, str]]:
+    """Where ``pattern`` matches a non-comment line of a script (not docs, tests or vendored).
+
+    Returns ``(path, line, matched text)`` tuples, the first match per file, in path order.
+    ``entries`` defaults to every script in the inventory. A mention in a comment or in
+    documentation is not a mechanism.
+    """
+    out = []
+    for e in entries if entries is not None else inventory.files:
+        if not is_script(e) or is_test_path(e.path) or is_vendored(e.path):
+            continue
+        text = read_text_or_none(inventory, e)
+        if not text:
+            continue
+        if not pattern.search(text):  # cheap whole-file test first
+            continue
+        for n, line in enumerate(text.splitlines(), 1):
+            if _COMMENT_LINE.match(line):
+                continue
+            m = pattern.search(line)
+            if m:
+                out.append((e.path, n, m.group(0)))
+                break
+    return out
+
+
+@dataclass(frozen=True)
+class DatedEvidence:
+    """The outcome of reading a dated declaration in ``readiness.yml`` ``evidence``."""
+
+    declared: bool
+    """The key is present with a date."""
+    fresh: bool
+    """Declared, parseable, not in the future and no older than the limit."""
+    finding: Optional[Finding]
+    """A finding for a stale or future date (blocking decided by the caller), else None."""
+    note: str
+    """An evidence note when fresh (``restore tested 2026-10-01 (readiness.yml:12)``)."""
+
+
+def dated_evidence(context: CheckContext, key: str, *, what: str, max_age_days: int,
+                   stale_rule: str, remediation: str) -> DatedEvidence:
+    """Judge ``evidence.<key>.date`` against ``context.today`` and ``max_age_days``.
+
+    ``what`` names the activity in messages ("restore test"). The finding points at the
+    declaration's line in readiness.yml. A date in the future is a finding too (rule
+    ``<stale_rule>`` with a different message): nothing has been tested on a day to come.
+    """
+    raw = context.config.evidence.get(key)
+    date_text = raw.get("date") if hasattr(raw, "get") else None
+    if not date_text:
+        return DatedEvidence(False, False, None, "")
+    loc = context.config.location_of(f"evidence.{key}.date") or context.config.location_of(f"evidence.{key}")
+    path = loc.path if loc else (context.config.source or "readiness.yml")
+    line = loc.line if loc else None
+    try:
+        date = dt.date.fromisoformat(str(date_text))
+    except ValueError:
+        return DatedEvidence(True, False, Finding(
+            stale_rule, f"evidence.{key}.date {date_text!r} is not a date.", path=path, line=line,
+            severity=Severity.MEDIUM, remediation=remediation), "")
+    age = (context.today - date).days
+    if age < 0:
+        return DatedEvidence(True, False, Finding(
+            stale_rule, f"The declared {what} date {date.isoformat()} is in the future.", path=path,
+            line=line, severity=Severity.MEDIUM, remediation=remediation), "")
+    if age > max_age_days:
+        return DatedEvidence(True, False, Finding(
+            stale_rule, f"The last declared {what} was on {date.isoformat()}, {age} days ago "
+                        f"(limit: {max_age_days} days).", path=path, line=line,
+            severity=Severity.MEDIUM, remediation=remediation), "")
+    where = f" ({path}:{line})" if line else ""
+    return DatedEvidence(True, True, None, f"{what} declared on {date.isoformat()}, {age} days ago{where}")
+
+
+def skipped_named(inventory: Inventory, name: "re.Pattern[str]") -> list[str]:
+    """Skipped paths (symlinks out, too big, …) whose file name matches ``name``, with reasons.
+
+    Used to tell a user why a ``rollback.sh`` that exists did not count.
+    """
+    return [f"{s.path} ({s.reason})" for s in inventory.skipped if name.search(PurePosixPath(s.path).name)]
+
+
+def absence_note(inventory: Inventory, name: "re.Pattern[str]", empty: Iterable[str]) -> str:
+    """A parenthesised note for a "nothing found" message naming the near misses.
+
+    Lists the candidates that were empty (only comments) and the paths named like the evidence
+    that the inventory skipped (a symlink out of the tree, a file over the size cap), so a user
+    sees why their ``rollback.sh`` did not count. ``""`` when there were none.
+    """
+    notes = [*(f"empty or only comments: {p}" for p in empty),
+             *(f"skipped: {s}" for s in skipped_named(inventory, name))]
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def named_scripts(inventory: Inventory, name: "re.Pattern[str]", label: str,
+                  exclude: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+    """Scripts whose file name matches ``name``, split into ``(evidence notes, empty paths)``.
+
+    A script counts when :func:`script_has_content`; ``label`` starts each note
+    (``"rollback script scripts/rollback.sh"``). Paths in ``exclude`` are left out (a check that
+    judges workflow files separately passes their paths).
+    """
+    skip = set(exclude)
+    notes, empty = [], []
+    for e in files_named(inventory, name):
+        if e.path in skip:
+            continue
+        text = read_text_or_none(inventory, e)
+        if text is not None and script_has_content(text, e.path):
+            notes.append(f"{label} script {e.path}")
+        else:
+            empty.append(e.path)
+    return notes, empty
