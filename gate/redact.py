@@ -32,6 +32,10 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"\bAIza[0-9A-Za-z_\-]{35}\b",
         r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
         r"\bglpat-[A-Za-z0-9_\-]{20,}\b",
+        # GitLab token family, Slack app-level and rotation tokens (gate/secrets/plugins.py).
+        r"\b(?:gldt|glft|glsoat|glrt|glcbt|glimt|glptt|glagent|gloas)-[A-Za-z0-9_\-]{20,}",
+        r"\bxapp-\d-[A-Za-z0-9\-]{20,}",
+        r"\bxoxe(?:\.xox[bp])?-\d-[A-Za-z0-9]{20,}",
         r"\bnpm_[A-Za-z0-9]{36}\b",
         r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}\b",
         # user:password@ in URLs.
