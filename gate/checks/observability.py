@@ -1,0 +1,515 @@
+"""``observability``: structured logs, metrics, a health endpoint and alert rules.
+
+Source: ``../shared/CATALOGUE.md`` gate 3 (essays 000, 001, 002, 004): "you learn of trouble
+from a dashboard, not a customer". Four *parts*, each its own finding when missing (the
+``parts`` setting says which are required):
+
+``structured-logging``
+    Python code (outside tests, docs and examples) that imports or names a structured logging
+    library — structlog, python-json-logger (``pythonjsonlogger``), json-log-formatter,
+    json-logging, ecs-logging, logstash-formatter, Powertools ``Logger``, Google Cloud Logging,
+    logfire — or uses loguru with ``serialize=True``, or defines a ``logging.Formatter``
+    subclass that calls ``json.dumps``; or a logging configuration file (YAML, JSON, INI)
+    whose formatter is one of those JSON formatters (``dictConfig`` / ``fileConfig`` input).
+``metrics``
+    Python code that imports a metrics library: prometheus_client and its framework exporters
+    (prometheus-fastapi-instrumentator, starlette-exporter, prometheus-flask-exporter,
+    django-prometheus), aioprometheus, OpenTelemetry *metrics* (``opentelemetry.metrics``,
+    ``opentelemetry.sdk.metrics``, metric exporters), statsd, datadog / DogStatsd.
+``health-endpoint``
+    A route whose path ends with one of ``health-paths`` (``/health``, ``/healthz``,
+    ``/livez``, ``/readyz``, ``/ping``, ...), found with :mod:`ast` (never by importing the
+    code): Flask/FastAPI/Starlette/aiohttp route decorators and registrations whose path
+    literal starts with ``/``, Django ``path``/``re_path``/``url`` entries, router and
+    blueprint prefixes; or a health-check package (django-health-check, fastapi-health,
+    flask-healthz, py-healthcheck); or a Kubernetes liveness/readiness/startup probe with an
+    HTTP path in a manifest.
+``alerts``
+    Alert rules in the repository — Prometheus rule files (``groups[].rules[]`` with ``alert``
+    and ``expr``, also inside a ``PrometheusRule`` resource), Grafana alert provisioning,
+    Alertmanager configuration (``route`` + ``receivers``), CloudFormation
+    ``AWS::CloudWatch::Alarm`` or Terraform alert resources (Datadog monitors, CloudWatch
+    alarms, Google/Azure/New Relic alert policies, Grafana rule groups) — or alerts declared in
+    readiness.yml ``evidence.alerts`` with where they route. ``alert-paths`` (globs) limits
+    where rule files are looked for; by default every YAML, ``.rules`` and Terraform file.
+
+Weaker evidence: a dependency declared in ``requirements*.txt`` / ``pyproject.toml`` /
+``setup.cfg`` / ``Pipfile`` but never imported outside tests does NOT satisfy a part (an
+installed library that nothing uses logs nothing); the finding says it is declared, which
+usually means the wiring is missing.
+
+Efficiency (issue #6: all evidence checks in under a second on 10,000 files): one pass over
+the inventory; each candidate file is read once; a cheap substring test decides whether a
+Python file is parsed with :mod:`ast` at all, and a YAML file is parsed only if it mentions
+``alert`` or ``receivers``. YAML is parsed with :func:`gate.config.parse_yaml` (alias expansion
+bounded); a file that is not one plain YAML document (Helm templates, multi-document
+manifests) is matched with line patterns instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+from gate.checks.interface import Check, CheckContext
+from gate.config import ConfigError, parse_yaml
+from gate.inventory import FileEntry, Inventory, InventoryError, match_globs
+from gate.model import CheckResult, Finding, Severity, SkippedPath
+
+PARTS = ("structured-logging", "metrics", "health-endpoint", "alerts")
+"""The four parts, in report order."""
+
+DEFAULT_HEALTH_PATHS = ("/health", "/healthz", "/healthcheck", "/health-check", "/_health", "/livez", "/readyz",
+                        "/live", "/ready", "/liveness", "/readiness", "/ping", "/status/health")
+"""Used only when the profile gives no ``health-paths`` (the default profile does)."""
+
+DEFAULT_EXCLUDE = ("tests/**", "test/**", "**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py",
+                   "**/conftest.py", "docs/**", "examples/**", "**/node_modules/**", "**/site-packages/**",
+                   "vendor/**", "**/.venv/**", "**/venv/**")
+"""Used only when the profile gives no ``exclude`` (the default profile does)."""
+
+LOGGING_MODULES: Mapping[str, str] = {
+    "structlog": "structlog",
+    "pythonjsonlogger": "python-json-logger",
+    "json_log_formatter": "json-log-formatter",
+    "json_logging": "json-logging",
+    "ecs_logging": "ecs-logging",
+    "logstash_formatter": "logstash-formatter",
+    "aws_lambda_powertools.logging": "Powertools Logger",
+    "google.cloud.logging": "Google Cloud Logging",
+    "logfire": "logfire",
+}
+"""Module (or module prefix) -> library, for structured logging. Referenced by an import, or
+by a string naming it (``"()": "pythonjsonlogger.jsonlogger.JsonFormatter"`` in a dictConfig)."""
+
+METRICS_MODULES: Mapping[str, str] = {
+    "prometheus_client": "prometheus_client",
+    "prometheus_fastapi_instrumentator": "prometheus-fastapi-instrumentator",
+    "starlette_exporter": "starlette-exporter",
+    "starlette_prometheus": "starlette-prometheus",
+    "prometheus_flask_exporter": "prometheus-flask-exporter",
+    "django_prometheus": "django-prometheus",
+    "aioprometheus": "aioprometheus",
+    "opentelemetry.metrics": "OpenTelemetry metrics",
+    "opentelemetry.sdk.metrics": "OpenTelemetry metrics",
+    "opentelemetry.exporter.prometheus": "OpenTelemetry Prometheus exporter",
+    "statsd": "statsd",
+    "datadog": "datadog (DogStatsd)",
+    "aiodogstatsd": "aiodogstatsd",
+}
+"""Module (or prefix) -> library, for metrics. ``from opentelemetry import metrics`` also counts."""
+
+HEALTH_MODULES: Mapping[str, str] = {
+    "health_check": "django-health-check",
+    "fastapi_health": "fastapi-health",
+    "flask_healthz": "flask-healthz",
+    "healthcheck": "py-healthcheck",
+}
+"""Health-check packages that provide the endpoint themselves."""
+
+STRING_REFS: Mapping[str, str] = {
+    "pythonjsonlogger": "structured-logging|python-json-logger",
+    "json_log_formatter": "structured-logging|json-log-formatter",
+    "ecs_logging": "structured-logging|ecs-logging",
+    "structlog": "structured-logging|structlog",
+    "logstash_formatter": "structured-logging|logstash-formatter",
+    "django_prometheus": "metrics|django-prometheus",
+    "health_check": "health-endpoint|django-health-check",
+}
+"""String literals (or their dotted prefix) that wire a library in without importing it:
+dictConfig formatter classes (``"()": "pythonjsonlogger.json.JsonFormatter"``) and Django
+``INSTALLED_APPS`` / ``include("health_check.urls")``. Value: ``part|label``. Deliberately
+narrow: a bare ``"healthcheck"`` or ``"statsd"`` string is too common to mean anything."""
+
+DECLARED: Mapping[str, str] = {
+    "structlog": "structured-logging", "python-json-logger": "structured-logging",
+    "json-log-formatter": "structured-logging", "json-logging": "structured-logging",
+    "ecs-logging": "structured-logging", "logfire": "structured-logging",
+    "prometheus-client": "metrics", "prometheus-fastapi-instrumentator": "metrics",
+    "starlette-exporter": "metrics", "prometheus-flask-exporter": "metrics", "django-prometheus": "metrics",
+    "opentelemetry-exporter-prometheus": "metrics", "statsd": "metrics", "datadog": "metrics",
+    "django-health-check": "health-endpoint", "fastapi-health": "health-endpoint",
+    "flask-healthz": "health-endpoint",
+}
+"""Distribution name (normalised, PEP 503) -> part, for the "declared but not imported" note."""
+
+MANIFEST_NAMES = re.compile(r"(?:^|/)(?:requirements[^/]*\.(?:txt|in)|requirements/[^/]+\.(?:txt|in)"
+                            r"|pyproject\.toml|setup\.cfg|Pipfile)$")
+"""Dependency manifests read for declarations (never executed)."""
+
+_PY_HINTS = re.compile(
+    r"structlog|pythonjsonlogger|json_log_formatter|json_logging|ecs_logging|logstash_formatter"
+    r"|aws_lambda_powertools|google\.cloud|logfire|loguru|Formatter"
+    r"|prometheus|opentelemetry|statsd|datadog|health_check|fastapi_health|flask_healthz|healthcheck")
+"""Substrings that make a Python file worth parsing (besides a health path literal)."""
+
+_LOG_CONFIG_HINT = re.compile(r"pythonjsonlogger|JsonFormatter|json_log_formatter|ecs_logging|structlog"
+                              r"|logstash_formatter")
+"""A logging configuration file (YAML/JSON/INI) naming a JSON formatter."""
+
+_TF_ALERT = re.compile(
+    r'resource\s+"(datadog_monitor|aws_cloudwatch_metric_alarm|aws_cloudwatch_composite_alarm'
+    r'|google_monitoring_alert_policy|azurerm_monitor_metric_alert|azurerm_monitor_scheduled_query_rules_alert(?:_v2)?'
+    r'|newrelic_alert_condition|newrelic_nrql_alert_condition|grafana_rule_group|sentry_metric_alert'
+    r'|signalfx_detector|honeycombio_trigger)"')
+"""Terraform resources that define an alert (provider documentation of each)."""
+
+_CFN_ALARM = re.compile(r"AWS::CloudWatch::(?:Alarm|CompositeAlarm)\b")
+_ALERT_LINE = re.compile(r"^\s*-?\s*alert\s*:\s*[\"']?[A-Za-z_{]", re.MULTILINE)
+_EXPR_LINE = re.compile(r"^\s*expr\s*:", re.MULTILINE)
+_AM_ROUTE = re.compile(r"^route\s*:", re.MULTILINE)
+_AM_RECEIVERS = re.compile(r"^receivers\s*:", re.MULTILINE)
+_PROBE = re.compile(r"(?:liveness|readiness|startup)Probe\s*:", re.IGNORECASE)
+
+YAML_SUFFIXES = (".yml", ".yaml")
+CONFIG_SUFFIXES = (".yml", ".yaml", ".json", ".ini", ".conf", ".cfg", ".toml")
+"""Suffixes of files that may be a logging configuration (when the file name mentions log)."""
+
+ROUTE_FUNCS = frozenset({"route", "get", "head", "api_route", "add_url_rule", "add_api_route", "add_route",
+                         "add_get", "add_head", "Route", "APIRoute", "add_resource", "APIRouter", "Blueprint",
+                         "include_router", "register_blueprint", "Mount"})
+"""Calls that register a route or a route prefix (Flask, FastAPI, Starlette, aiohttp,
+Flask-RESTful). Their path literal must start with ``/`` as these frameworks require."""
+
+DJANGO_ROUTE_FUNCS = frozenset({"path", "re_path", "url"})
+"""Django URLconf entries; their patterns conventionally have no leading slash."""
+
+PATH_KEYWORDS = frozenset({"path", "rule", "prefix", "url_prefix", "route"})
+
+MAX_NOTES = 3
+"""Evidence lines kept per part."""
+
+
+@dataclass
+class _Found:
+    """What the single pass collected."""
+
+    evidence: dict[str, list[str]] = field(default_factory=lambda: {p: [] for p in PARTS})
+    declared: dict[str, list[str]] = field(default_factory=lambda: {p: [] for p in PARTS})
+
+    def add(self, part: str, note: str) -> None:
+        if len(self.evidence[part]) < MAX_NOTES:
+            self.evidence[part].append(note)
+
+    def has(self, part: str) -> bool:
+        return bool(self.evidence[part])
+
+
+def _module_match(module: str, table: Mapping[str, str]) -> Optional[str]:
+    """The table entry ``module`` is, or is below (``structlog.stdlib`` -> structlog)."""
+    for prefix, label in table.items():
+        if module == prefix or module.startswith(prefix + "."):
+            return label
+    return None
+
+
+def _normalise_route(literal: str) -> str:
+    """A route literal as a comparable path: regex anchors, optional slashes and edge slashes
+    removed (``r"^healthz/?$"`` -> ``healthz``, ``"/api/health/"`` -> ``api/health``)."""
+    s = literal.strip()
+    s = s.removeprefix("^")
+    for suffix in ("$", "/?", "/"):
+        s = s.removesuffix(suffix)
+    s = s.removesuffix("/?")
+    return s.strip("/")
+
+
+def health_route(literal: str, health: Sequence[str], *, django: bool) -> bool:
+    """True when route ``literal`` ends with one of the (normalised) ``health`` paths.
+
+    Non-Django routes must start with ``/`` (or ``^/``) so that ``config.get("health")`` and
+    other dictionary look-ups are not routes; URLs (``http://...``) are client calls.
+    """
+    if "://" in literal or len(literal) > 300:
+        return False
+    if not django and not literal.lstrip("^").startswith("/"):
+        return False
+    route = _normalise_route(literal)
+    return any(route == h or route.endswith("/" + h) for h in health)
+
+
+class _PythonScan(ast.NodeVisitor):
+    """One walk of a module's AST collecting evidence for every part."""
+
+    def __init__(self, path: str, health: Sequence[str], found: _Found) -> None:
+        self.path = path
+        self.health = health
+        self.found = found
+        self.loguru = False
+        self.serialize_line: Optional[int] = None
+
+    def _module(self, module: str, line: int, names: Iterable[str] = ()) -> None:
+        label = _module_match(module, LOGGING_MODULES)
+        if label:
+            self.found.add("structured-logging", f"{self.path}:{line} imports {label}")
+        if module == "aws_lambda_powertools" and "Logger" in names:
+            self.found.add("structured-logging", f"{self.path}:{line} imports Powertools Logger")
+        label = _module_match(module, METRICS_MODULES)
+        if label:
+            self.found.add("metrics", f"{self.path}:{line} imports {label}")
+        if module == "opentelemetry" and "metrics" in names:
+            self.found.add("metrics", f"{self.path}:{line} imports OpenTelemetry metrics")
+        label = _module_match(module, HEALTH_MODULES)
+        if label:
+            self.found.add("health-endpoint", f"{self.path}:{line} uses {label}")
+        if module == "loguru" or module.startswith("loguru."):
+            self.loguru = True
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self._module(alias.name, node.lineno)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module and not node.level:
+            self._module(node.module, node.lineno, [a.name for a in node.names])
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        # Strings naming a formatter class or an app: dictConfig's "()" / "class" values,
+        # Django INSTALLED_APPS entries ("django_prometheus", "health_check").
+        value = node.value
+        if isinstance(value, str) and 3 <= len(value) <= 200 and " " not in value:
+            ref = _module_match(value.split(":")[0], STRING_REFS)
+            if ref:
+                part, label = ref.split("|", 1)
+                self.found.add(part, f"{self.path}:{node.lineno} configures {label}")
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        bases = [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases]
+        if any(b.endswith("Formatter") for b in bases):
+            for sub in ast.walk(node):
+                if (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "dumps"
+                        and getattr(sub.func.value, "id", "") in ("json", "orjson", "ujson", "rapidjson")):
+                    self.found.add("structured-logging", f"{self.path}:{node.lineno} JSON log formatter {node.name}")
+                    break
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in ROUTE_FUNCS or name in DJANGO_ROUTE_FUNCS:
+            literals = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            literals += [k.value.value for k in node.keywords
+                         if k.arg in PATH_KEYWORDS and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)]
+            django = name in DJANGO_ROUTE_FUNCS
+            for lit in literals:
+                if health_route(lit, self.health, django=django):
+                    self.found.add("health-endpoint", f"{self.path}:{node.lineno} route {lit[:60]}")
+                    break
+        for kw in node.keywords:
+            if kw.arg == "serialize" and isinstance(kw.value, ast.Constant) and kw.value.value is True:
+                self.serialize_line = node.lineno
+        self.generic_visit(node)
+
+    def finish(self) -> None:
+        if self.loguru and self.serialize_line is not None:
+            self.found.add("structured-logging", f"{self.path}:{self.serialize_line} loguru serialize=True (JSON)")
+
+
+def _walk_rules(data: Any, depth: int = 0) -> tuple[int, int]:
+    """Count ``(prometheus_alerts, grafana_alerts)`` in ``groups[].rules[]`` anywhere in ``data``
+    (top level, ``spec.groups`` of a PrometheusRule, Helm values), at most 8 levels deep."""
+    if depth > 8:
+        return 0, 0
+    prom = graf = 0
+    if isinstance(data, dict):
+        groups = data.get("groups")
+        if isinstance(groups, list):
+            for group in groups:
+                rules = group.get("rules") if isinstance(group, dict) else None
+                for rule in rules if isinstance(rules, list) else ():
+                    if not isinstance(rule, dict):
+                        continue
+                    if rule.get("alert") and rule.get("expr"):
+                        prom += 1
+                    elif rule.get("grafana_alert") or (rule.get("title") and rule.get("condition")):
+                        graf += 1
+        for key, value in data.items():
+            if key != "groups" and isinstance(value, (dict, list)):
+                p, g = _walk_rules(value, depth + 1)
+                prom, graf = prom + p, graf + g
+    elif isinstance(data, list):
+        for item in data:
+            p, g = _walk_rules(item, depth + 1)
+            prom, graf = prom + p, graf + g
+    return prom, graf
+
+
+class ObservabilityCheck(Check):
+    """``observability``: each required part has evidence in the repository (or readiness.yml)."""
+
+    id = "observability"
+
+    def run(self, context: CheckContext) -> CheckResult:
+        inv = context.inventory
+        required = [p for p in PARTS if p in set(context.setting("parts", list(PARTS)))]
+        health = tuple(_normalise_route(h) for h in context.setting("health-paths", list(DEFAULT_HEALTH_PATHS)))
+        health = tuple(h for h in health if h)
+        alert_paths = tuple(context.setting("alert-paths", []))
+        exclude = tuple(context.setting("exclude", list(DEFAULT_EXCLUDE)))
+        health_hint = re.compile(
+            r"[\"'/^](?:" + "|".join(re.escape(h) for h in sorted(set(health), key=len, reverse=True)) + r")[/?$]*[\"']"
+        ) if health else None
+
+        found = _Found()
+        self._declared_alerts(context, found)
+        skipped: list[SkippedPath] = []
+        try:
+            for entry in inv.files:
+                self._scan(inv, entry, found, health, health_hint, alert_paths, exclude, skipped)
+        except InventoryError as exc:
+            return CheckResult.errored(f"could not read {exc}; check the file's permissions")
+
+        relevant_suffixes = (".py", *CONFIG_SUFFIXES, ".rules", ".tf")
+        skipped.extend(s for s in inv.skipped
+                       if PurePosixPath(s.path).suffix.lower() in relevant_suffixes
+                       and not s.reason.startswith("binary"))
+
+        findings = [self._finding(part, found) for part in required if not found.has(part)]
+        evidence = tuple(f"{part}: {note}" for part in PARTS for note in found.evidence[part])
+        missing = [f.aliases[0] for f in findings]
+        return CheckResult.from_findings(
+            findings, pass_summary=f"evidence for {', '.join(required) or 'no required part'}",
+            fail_summary=f"no evidence of {', '.join(missing)}", evidence=evidence, skipped=tuple(skipped))
+
+    # ------------------------------------------------------------------ the single pass
+
+    def _scan(self, inv: Inventory, entry: FileEntry, found: _Found, health: Sequence[str],
+              health_hint: Optional[re.Pattern[str]], alert_paths: Sequence[str], exclude: Sequence[str],
+              skipped: list[SkippedPath]) -> None:
+        """Look at one file for every part at once (read at most once)."""
+        if entry.is_binary:
+            return
+        path = entry.path
+        # String slicing, not FileEntry.suffix/name (PurePosixPath): this runs once per file of
+        # the repository and pathlib parsing dominated the profile on 10,000 files.
+        name = path.rpartition("/")[2].lower()
+        dot = name.rfind(".")
+        suffix = name[dot:] if dot > 0 else ""
+        if MANIFEST_NAMES.search(path):
+            self._manifest(path, inv.read_text(entry), found)
+            if suffix != ".py":
+                return
+        is_alert_candidate = (match_globs(path, alert_paths) if alert_paths
+                              else suffix in YAML_SUFFIXES or suffix in (".rules", ".tf") or path.endswith(".tf.json"))
+        is_log_config = suffix in CONFIG_SUFFIXES and "log" in name
+        if suffix != ".py" and not is_alert_candidate and not is_log_config and suffix not in YAML_SUFFIXES:
+            return
+        text = inv.read_text(entry)
+        if suffix == ".py":
+            if not (_PY_HINTS.search(text) or (health_hint is not None and health_hint.search(text))):
+                return
+            if match_globs(path, exclude):
+                return
+            self._python(path, text, health, found, skipped)
+            return
+        if is_log_config and _LOG_CONFIG_HINT.search(text) and not match_globs(path, exclude):
+            found.add("structured-logging", f"{path} logging configuration with a JSON formatter")
+        if suffix in YAML_SUFFIXES and _PROBE.search(text) and health and not match_globs(path, exclude):
+            self._probes(path, text, health, found)
+        if is_alert_candidate and ("alert" in text or "receivers" in text or "AWS::CloudWatch" in text
+                                   or (suffix == ".tf" and "resource" in text)):
+            if alert_paths or not match_globs(path, exclude):
+                self._alerts(path, suffix, text, found)
+
+    @staticmethod
+    def _manifest(path: str, text: str, found: _Found) -> None:
+        normalised = re.sub(r"[-_.]+", "-", text.lower())
+        for dist, part in DECLARED.items():
+            if re.search(r"(?<![\w-])" + re.escape(dist) + r"(?![\w-])", normalised):
+                if len(found.declared[part]) < MAX_NOTES:
+                    found.declared[part].append(f"{dist} in {path}")
+
+    @staticmethod
+    def _python(path: str, text: str, health: Sequence[str], found: _Found, skipped: list[SkippedPath]) -> None:
+        try:
+            tree = ast.parse(text, filename=path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            skipped.append(SkippedPath(path, "Python syntax error (not parsed for observability evidence)"))
+            return
+        scan = _PythonScan(path, health, found)
+        try:
+            scan.visit(tree)
+        except RecursionError:
+            skipped.append(SkippedPath(path, "Python nested too deeply to walk"))
+            return
+        scan.finish()
+
+    @staticmethod
+    def _probes(path: str, text: str, health: Sequence[str], found: _Found) -> None:
+        """A Kubernetes probe ``httpGet.path`` naming a health path (line patterns; manifests are
+        often multi-document or templated)."""
+        for m in re.finditer(r"^\s*path\s*:\s*[\"']?(/[^\s\"'#]*)", text, re.MULTILINE):
+            if health_route(m.group(1), health, django=False):
+                line = text.count("\n", 0, m.start()) + 1
+                found.add("health-endpoint", f"{path}:{line} probe on {m.group(1)[:60]}")
+                return
+
+    @staticmethod
+    def _alerts(path: str, suffix: str, text: str, found: _Found) -> None:
+        if suffix == ".tf" or path.endswith(".tf.json"):
+            m = _TF_ALERT.search(text)
+            if m:
+                line = text.count("\n", 0, m.start()) + 1
+                found.add("alerts", f"{path}:{line} Terraform {m.group(1)}")
+            return
+        m = _CFN_ALARM.search(text)
+        if m:
+            found.add("alerts", f"{path}:{text.count(chr(10), 0, m.start()) + 1} CloudFormation CloudWatch alarm")
+            return
+        data: Any = None
+        parsed = False
+        if suffix in YAML_SUFFIXES or suffix == ".rules":
+            try:
+                data, _ = parse_yaml(text, path)
+                parsed = True
+            except ConfigError:
+                parsed = False
+        if parsed:
+            prom, graf = _walk_rules(data)
+            if prom:
+                found.add("alerts", f"{path} Prometheus rules ({prom} alert{'s' if prom != 1 else ''})")
+            elif graf:
+                found.add("alerts", f"{path} Grafana alert rules ({graf})")
+            elif isinstance(data, dict) and isinstance(data.get("route"), dict) and isinstance(data.get("receivers"), list):
+                found.add("alerts", f"{path} Alertmanager configuration ({len(data['receivers'])} receivers)")
+            return
+        # Not one plain YAML document (Helm template, multi-document manifest): line patterns.
+        alerts = len(_ALERT_LINE.findall(text))
+        if alerts and _EXPR_LINE.search(text):
+            found.add("alerts", f"{path} Prometheus rules ({alerts} alert{'s' if alerts != 1 else ''}, template)")
+        elif _AM_ROUTE.search(text) and _AM_RECEIVERS.search(text):
+            found.add("alerts", f"{path} Alertmanager configuration (template)")
+
+    @staticmethod
+    def _declared_alerts(context: CheckContext, found: _Found) -> None:
+        alerts = context.config.evidence.get("alerts") or ()
+        good = [a for a in alerts if isinstance(a, Mapping) and a.get("name") and a.get("routes-to")]
+        if good:
+            loc = context.config.location_of("evidence.alerts")
+            where = f"{loc.path}:{loc.line}" if loc and loc.line else "readiness.yml"
+            names = ", ".join(f"{a['name']} -> {a['routes-to']}" for a in good[:3])
+            found.add("alerts", f"{where} declares {len(good)} alert{'s' if len(good) != 1 else ''} ({names[:200]})")
+
+    # ------------------------------------------------------------------ findings
+
+    @staticmethod
+    def _finding(part: str, found: _Found) -> Finding:
+        declared = found.declared[part]
+        note = (f" ({', '.join(declared)} declared but never imported outside tests)" if declared else "")
+        words = {
+            "structured-logging": ("no-structured-logging", "No structured (JSON) logging found",
+                                   "Configure structlog or python-json-logger at startup so every log line is JSON."),
+            "metrics": ("no-metrics", "No metrics found",
+                        "Expose request rate, errors and latency with prometheus_client or OpenTelemetry metrics."),
+            "health-endpoint": ("no-health-endpoint", "No health endpoint found",
+                                "Add a /health (or /healthz) route that checks the service's critical dependencies."),
+            "alerts": ("no-alerts", "No alert rules found",
+                       "Add Prometheus alert rules, or declare alerts in readiness.yml evidence.alerts with "
+                       "where they route."),
+        }
+        rule, message, remediation = words[part]
+        return Finding(rule, f"{message}{note}.", severity=Severity.MEDIUM, fingerprint=rule,
+                       aliases=(part,), remediation=remediation)

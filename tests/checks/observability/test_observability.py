@@ -1,0 +1,247 @@
+"""Tests for the ``observability`` check: four parts, each found (or missing) on its own."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from helpers import run_check, write_tree
+
+from gate.model import Status
+
+APP = '''\
+"""The service."""
+import logging
+
+import structlog
+from fastapi import FastAPI
+from prometheus_client import Counter, make_asgi_app
+
+app = FastAPI()
+app.mount("/metrics", make_asgi_app())
+REQUESTS = Counter("requests_total", "Requests")
+log = structlog.get_logger()
+
+
+@app.get("/healthz")
+def healthz() -> dict:
+    return {"ok": True}
+'''
+
+RULES = '''\
+groups:
+  - name: api
+    rules:
+      - alert: HighErrorRate
+        expr: rate(http_errors_total[5m]) > 0.05
+        for: 10m
+        labels: {severity: page}
+'''
+
+
+def parts_missing(result) -> list[str]:
+    return [f.aliases[0] for f in result.findings]
+
+
+def test_all_four_parts_pass(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/main.py": APP, "monitoring/alerts.yml": RULES})
+    result = run_check("observability", tmp_path)
+    assert result.status is Status.PASS, result.findings
+    assert result.evidence == (
+        "structured-logging: app/main.py:4 imports structlog",
+        "metrics: app/main.py:6 imports prometheus_client",
+        "health-endpoint: app/main.py:14 route /healthz",
+        "alerts: monitoring/alerts.yml Prometheus rules (1 alert)",
+    )
+
+
+def test_each_missing_part_is_its_own_finding(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/main.py": "import logging\nlogging.basicConfig()\n"})
+    result = run_check("observability", tmp_path)
+    assert result.status is Status.FAIL
+    assert [(f.rule, f.path) for f in result.findings] == [
+        ("no-alerts", None), ("no-health-endpoint", None), ("no-metrics", None), ("no-structured-logging", None)]
+    assert result.summary == "no evidence of structured-logging, metrics, health-endpoint, alerts"
+    assert all(f.remediation and f.remediation.endswith(".") for f in result.findings)
+
+
+def test_parts_setting_selects_required_parts(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/main.py": APP})
+    config = "version: 1\nchecks:\n  observability:\n    parts: [structured-logging, metrics, health-endpoint]\n"
+    assert run_check("observability", tmp_path, config=config).status is Status.PASS
+    assert parts_missing(run_check("observability", tmp_path)) == ["alerts"]
+
+
+def test_tests_docs_and_comments_are_not_evidence(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "tests/test_app.py": APP,
+        "docs/example.py": APP,
+        "app/main.py": '"""We should add structlog and a /healthz route one day."""\n# import prometheus_client\n'
+                       'settings = {"health": 1}\nvalue = settings.get("health")\n'
+                       'import requests\nrequests.get("http://other/healthz", timeout=2)\n',
+    })
+    result = run_check("observability", tmp_path)
+    assert parts_missing(result) == ["alerts", "health-endpoint", "metrics", "structured-logging"]
+
+
+def test_declared_dependency_alone_is_not_enough(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"requirements.txt": "structlog==24.1.0\nprometheus-client==0.20.0\n",
+                          "app/main.py": "print('hi')\n"})
+    result = run_check("observability", tmp_path)
+    by_part = {f.aliases[0]: f.message for f in result.findings}
+    assert "structlog in requirements.txt declared but never imported" in by_part["structured-logging"]
+    assert "prometheus-client in requirements.txt declared" in by_part["metrics"]
+
+
+def test_logging_alternatives(tmp_path: Path) -> None:
+    cases = {
+        "loguru": "from loguru import logger\nlogger.add(sys.stderr, serialize=True)\n",
+        "dictconfig": 'LOGGING = {"formatters": {"json": {"()": "pythonjsonlogger.json.JsonFormatter"}}}\n',
+        "formatter": "import json, logging\nclass J(logging.Formatter):\n    def format(self, r):\n"
+                     "        return json.dumps({'m': r.getMessage()})\n",
+    }
+    for name, code in cases.items():
+        root = tmp_path / name
+        write_tree(root, {"svc/log.py": code})
+        result = run_check("observability", root)
+        assert "structured-logging" not in parts_missing(result), name
+    root = tmp_path / "plain-loguru"
+    write_tree(root, {"svc/log.py": "from loguru import logger\nlogger.info('x')\n"})
+    assert "structured-logging" in parts_missing(run_check("observability", root))
+    root = tmp_path / "yaml-config"
+    write_tree(root, {"config/logging.yaml": "formatters:\n  json:\n    (): pythonjsonlogger.jsonlogger.JsonFormatter\n"})
+    assert "structured-logging" not in parts_missing(run_check("observability", root))
+
+
+def test_metrics_alternatives(tmp_path: Path) -> None:
+    for name, code in {"otel": "from opentelemetry import metrics\n", "otel-sdk": "from opentelemetry.sdk.metrics import MeterProvider\n",
+                       "statsd": "import statsd\n", "dd": "from datadog import statsd\n",
+                       "django": 'INSTALLED_APPS = ["django_prometheus"]\n'}.items():
+        root = tmp_path / name
+        write_tree(root, {"svc/m.py": code})
+        assert "metrics" not in parts_missing(run_check("observability", root)), name
+    root = tmp_path / "traces-only"
+    write_tree(root, {"svc/m.py": "from opentelemetry import trace\n"})
+    assert "metrics" in parts_missing(run_check("observability", root))
+
+
+def test_health_endpoint_frameworks(tmp_path: Path) -> None:
+    cases = {
+        "flask": '@app.route("/health")\ndef h():\n    return "ok"\n',
+        "flask-rule": 'app.add_url_rule("/api/v1/health/", view_func=h)\n',
+        "django": 'urlpatterns = [path("healthz/", views.health), re_path(r"^admin/", x)]\n',
+        "django-re": 'urlpatterns = [re_path(r"^livez/?$", views.live)]\n',
+        "starlette": 'routes = [Route("/readyz", endpoint=ready)]\n',
+        "router-prefix": 'router = APIRouter(prefix="/health")\n',
+        "django-health-check": 'INSTALLED_APPS = ["health_check", "health_check.db"]\n',
+    }
+    for name, code in cases.items():
+        root = tmp_path / name
+        write_tree(root, {"svc/urls.py": code})
+        assert "health-endpoint" not in parts_missing(run_check("observability", root)), name
+    root = tmp_path / "k8s"
+    write_tree(root, {"deploy/k8s.yaml": "livenessProbe:\n  httpGet:\n    path: /healthz\n    port: 8080\n"})
+    result = run_check("observability", root)
+    assert "health-endpoint" not in parts_missing(result)
+    assert "health-endpoint: deploy/k8s.yaml:3 probe on /healthz" in result.evidence
+
+
+def test_health_paths_setting(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"svc/app.py": '@app.get("/__heartbeat__")\ndef hb():\n    return {}\n'})
+    assert "health-endpoint" in parts_missing(run_check("observability", tmp_path))
+    config = "version: 1\nchecks:\n  observability:\n    health-paths: [/__heartbeat__]\n"
+    assert "health-endpoint" not in parts_missing(run_check("observability", tmp_path, config=config))
+
+
+def test_alert_alternatives(tmp_path: Path) -> None:
+    cases = {
+        "promrule.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nspec:\n" +
+                         "".join("  " + ln + "\n" for ln in RULES.splitlines()),
+        "helm.yaml": "{{- if .Values.alerts }}\n" + RULES + "{{- end }}\n",
+        "alertmanager.yml": "route:\n  receiver: pager\nreceivers:\n  - name: pager\n",
+        "alarm.tf": 'resource "aws_cloudwatch_metric_alarm" "errors" {\n  alarm_name = "x"\n}\n',
+        "cfn.yaml": "Resources:\n  Errors:\n    Type: AWS::CloudWatch::Alarm\n",
+    }
+    for name, text in cases.items():
+        root = tmp_path / name.replace(".", "-")
+        write_tree(root, {f"ops/{name}": text})
+        assert "alerts" not in parts_missing(run_check("observability", root)), name
+
+
+def test_alerts_declared_in_readiness_yml(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/main.py": APP})
+    config = """
+    version: 1
+    evidence:
+      alerts:
+        - {name: HighErrorRate, routes-to: "pagerduty: payments"}
+    """
+    result = run_check("observability", tmp_path, config=config)
+    assert result.status is Status.PASS, result.findings
+    assert "alerts: readiness.yml:3 declares 1 alert (HighErrorRate -> pagerduty: payments)" in result.evidence
+
+
+def test_alert_paths_limit_where_rules_are_read(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/main.py": APP, "other/alerts.yml": RULES})
+    config = "version: 1\nchecks:\n  observability:\n    alert-paths: [\"monitoring/**\"]\n"
+    assert parts_missing(run_check("observability", tmp_path, config=config)) == ["alerts"]
+
+
+def test_yaml_without_alert_rules_and_alias_bomb_do_not_count(tmp_path: Path) -> None:
+    bomb = ['a: &a ["alert","alert","alert","alert","alert","alert","alert","alert","alert"]']
+    for i in range(1, 9):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        bomb.append(f"{cur}: &{cur} [{','.join('*' + prev for _ in range(9))}]")
+    write_tree(tmp_path, {"app/main.py": APP, "bomb.yml": "\n".join(bomb) + "\n",
+                          "ci.yml": "jobs:\n  alert: {steps: []}\n"})
+    start = time.monotonic()
+    result = run_check("observability", tmp_path)
+    assert time.monotonic() - start < 2.0
+    assert parts_missing(result) == ["alerts"]
+
+
+def test_symlinked_and_oversize_evidence_never_counts(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    outside = tmp_path / "outside.py"
+    outside.write_text(APP, encoding="utf-8")
+    write_tree(repo, {"app/big.py": APP + "#" * 5000, "app/ok.py": "x = 1\n"})
+    os.symlink(outside, repo / "app/main.py")
+    os.symlink("/etc/passwd", repo / "alerts.yml")
+    result = run_check("observability", repo, config="version: 1\nlimits:\n  max-file-size: 2048\n")
+    assert parts_missing(result) == ["alerts", "health-endpoint", "metrics", "structured-logging"]
+    assert {(s.path, s.reason.split(" (")[0]) for s in result.skipped} == {
+        ("alerts.yml", "symlink leaves the repository"),
+        ("app/main.py", "symlink leaves the repository"),
+        ("app/big.py", "larger than the size cap")}
+
+
+def test_python_syntax_errors_are_skipped_not_fatal(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/main.py": APP, "legacy/old.py": "print 'structlog'\n", "monitoring/a.yml": RULES})
+    result = run_check("observability", tmp_path)
+    assert result.status is Status.PASS
+    assert ("legacy/old.py", "Python syntax error (not parsed for observability evidence)") in {
+        (s.path, s.reason) for s in result.skipped}
+
+
+def test_ten_thousand_files_is_fast(tmp_path: Path) -> None:
+    files = {f"pkg{i // 100}/mod{i}.py": f"import logging\nlog = logging.getLogger(__name__)\nX = {i}\n"
+             for i in range(10_000)}
+    files.update({"app/main.py": APP, "monitoring/alerts.yml": RULES})
+    write_tree(tmp_path, files)
+    from gate.checks.interface import CheckContext, RunOptions
+    from gate.checks.observability import ObservabilityCheck
+    from gate.inventory import build_inventory
+    from helpers import TODAY, config_from
+    cfg = config_from(None)
+    inv = build_inventory(tmp_path, use_git=False)
+    ctx = CheckContext(inventory=inv, config=cfg, settings=cfg.settings("observability").options,
+                       options=RunOptions(today=TODAY))
+    start = time.monotonic()
+    result = ObservabilityCheck().run(ctx)
+    elapsed = time.monotonic() - start
+    assert result.status is Status.PASS
+    # Issue #6 targets < 1 s for all evidence checks; most of this is the inventory reading
+    # 10,000 files. The bound is loose because the test machine's 2 CPUs are shared; it exists
+    # to catch per-file re-reading or quadratic work, which would take many seconds.
+    assert elapsed < 4.0, elapsed
