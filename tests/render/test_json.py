@@ -85,7 +85,7 @@ def test_deferral_never_applies_to_an_error():
 
 
 def test_big_report_round_trips_and_validates():
-    report = big_report(2_000)
+    report = big_report(1_000)
     doc = report_to_dict(report)
     validate_report_dict(doc)
     assert report_from_dict(doc) == report
