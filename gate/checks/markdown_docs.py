@@ -277,8 +277,9 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(w.casefold() for w in _WORD.findall(text))
 
 
-def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
-    """True when ``needle`` occurs as a contiguous run in ``haystack``."""
+def contains_words(haystack: Sequence[str], needle: Sequence[str]) -> bool:
+    """True when the word sequence ``needle`` occurs contiguously in ``haystack`` (both from
+    :func:`words`); an empty ``needle`` never matches."""
     n = len(needle)
     if n == 0 or n > len(haystack):
         return False
@@ -300,7 +301,7 @@ def first_match(heading_text: str, synonyms: Iterable[str]) -> Optional[str]:
     if not hay:
         return None
     for synonym in synonyms:
-        if _contains(hay, words(str(synonym))):
+        if contains_words(hay, words(str(synonym))):
             return str(synonym)
     return None
 
@@ -325,6 +326,7 @@ __all__ = [
     "Heading",
     "MAX_FRONT_MATTER_BYTES",
     "Section",
+    "contains_words",
     "first_match",
     "front_matter",
     "heading_matches",

@@ -292,7 +292,8 @@ class _PythonScan(ast.NodeVisitor):
         if name in ROUTE_FUNCS or name in DJANGO_ROUTE_FUNCS:
             literals = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
             literals += [k.value.value for k in node.keywords
-                         if k.arg in PATH_KEYWORDS and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)]
+                         if k.arg in PATH_KEYWORDS and isinstance(k.value, ast.Constant)
+                         and isinstance(k.value.value, str)]
             django = name in DJANGO_ROUTE_FUNCS
             for lit in literals:
                 if health_route(lit, self.health, django=django):
@@ -473,7 +474,8 @@ class ObservabilityCheck(Check):
                 found.add("alerts", f"{path} Prometheus rules ({prom} alert{'s' if prom != 1 else ''})")
             elif graf:
                 found.add("alerts", f"{path} Grafana alert rules ({graf})")
-            elif isinstance(data, dict) and isinstance(data.get("route"), dict) and isinstance(data.get("receivers"), list):
+            elif (isinstance(data, dict) and isinstance(data.get("route"), dict)
+                  and isinstance(data.get("receivers"), list)):
                 found.add("alerts", f"{path} Alertmanager configuration ({len(data['receivers'])} receivers)")
             return
         # Not one plain YAML document (Helm template, multi-document manifest): line patterns.

@@ -79,7 +79,8 @@ class OperationsDocsCheck(Check):
                     if topic in covered:
                         continue
                     if first_match(heading, [topic, *synonyms]):
-                        shown = heading if len(heading) <= MAX_HEADING_SHOWN else heading[:MAX_HEADING_SHOWN - 3] + "..."
+                        shown = (heading if len(heading) <= MAX_HEADING_SHOWN
+                                 else heading[:MAX_HEADING_SHOWN - 3] + "...")
                         covered[topic] = f"{topic}: {entry.path}:{line} \"{shown}\""
 
         findings: list[Finding] = []

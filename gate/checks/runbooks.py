@@ -41,8 +41,8 @@ from pathlib import PurePosixPath
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from gate.checks.interface import Check, CheckContext
-from gate.checks.markdown_docs import (Section, first_match, front_matter, parse_sections, skipped_matching,
-                                       words)
+from gate.checks.markdown_docs import (Section, contains_words, first_match, front_matter, parse_sections,
+                                       skipped_matching, words)
 from gate.config import FailureMode
 from gate.inventory import FileEntry, Inventory, InventoryError
 from gate.model import CheckResult, Finding, Severity, SkippedPath
@@ -115,11 +115,6 @@ def _norm_path(path: str) -> str:
         p = p[2:]
     p = p.lstrip("/")
     return "" if p == "." else p
-
-
-def _contains_words(hay: Sequence[str], needle: Sequence[str]) -> bool:
-    n = len(needle)
-    return n > 0 and any(tuple(hay[i:i + n]) == tuple(needle) for i in range(len(hay) - n + 1))
 
 
 class RunbooksCheck(Check):
@@ -317,7 +312,7 @@ class RunbooksCheck(Check):
         want = words(failure.name)
         for book in books:
             stem = words(PurePosixPath(book.entry.path).stem)
-            if _contains_words(stem, want) or any(_contains_words(words(t), want) for t in book.titles):
+            if contains_words(stem, want) or any(contains_words(words(t), want) for t in book.titles):
                 evidence.append(f"failure '{failure.name}' -> {book.entry.path}")
                 return
         findings.append(Finding(

@@ -110,14 +110,17 @@ def test_logging_alternatives(tmp_path: Path) -> None:
     write_tree(root, {"svc/log.py": "from loguru import logger\nlogger.info('x')\n"})
     assert "structured-logging" in parts_missing(run_check("observability", root))
     root = tmp_path / "yaml-config"
-    write_tree(root, {"config/logging.yaml": "formatters:\n  json:\n    (): pythonjsonlogger.jsonlogger.JsonFormatter\n"})
+    write_tree(root, {"config/logging.yaml":
+                      "formatters:\n  json:\n    (): pythonjsonlogger.jsonlogger.JsonFormatter\n"})
     assert "structured-logging" not in parts_missing(run_check("observability", root))
 
 
 def test_metrics_alternatives(tmp_path: Path) -> None:
-    for name, code in {"otel": "from opentelemetry import metrics\n", "otel-sdk": "from opentelemetry.sdk.metrics import MeterProvider\n",
-                       "statsd": "import statsd\n", "dd": "from datadog import statsd\n",
-                       "django": 'INSTALLED_APPS = ["django_prometheus"]\n'}.items():
+    cases = {"otel": "from opentelemetry import metrics\n",
+             "otel-sdk": "from opentelemetry.sdk.metrics import MeterProvider\n",
+             "statsd": "import statsd\n", "dd": "from datadog import statsd\n",
+             "django": 'INSTALLED_APPS = ["django_prometheus"]\n'}
+    for name, code in cases.items():
         root = tmp_path / name
         write_tree(root, {"svc/m.py": code})
         assert "metrics" not in parts_missing(run_check("observability", root)), name
