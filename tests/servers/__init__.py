@@ -1,0 +1,1 @@
+"""Loopback servers that stand in for external services in tests (OSV API, ...)."""
