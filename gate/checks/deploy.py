@@ -4,9 +4,11 @@ named environment.
 Source: ``../shared/CATALOGUE.md`` gate 4 and issue #4. The check reads GitHub Actions workflow
 files (never runs them) through :mod:`gate.checks.workflows`.
 
-**A deploy job** is a job that names an ``environment:``, has a step whose ``run``/``uses``
-matches a ``deploy-patterns`` entry, or calls (``jobs.<id>.uses``) a local reusable workflow that
-holds a deploy job. Matching is whole-word and case-insensitive
+**A deploy job** is a job that has a step whose ``run``/``uses`` matches a ``deploy-patterns``
+entry, or calls (``jobs.<id>.uses``) a local reusable workflow that holds a deploy job. A job
+that only names an ``environment:`` is a deploy job when no job of the repository has a
+recognisable deploy step (real repositories also give read-only jobs such as ``terraform plan``
+an environment, for its secrets; see :func:`_deploy_jobs`). Matching is whole-word and case-insensitive
 (:func:`gate.checks.workflows.compile_patterns`). Two exceptions keep the signal honest:
 
 * a step that matches a ``test-patterns`` entry is a *test* step even if it also says deploy
@@ -55,7 +57,7 @@ DEFAULT_DEPLOY_PATTERNS: tuple[str, ...] = (
     "gcloud run deploy", "gcloud app deploy", "gcloud functions deploy", "fly deploy", "flyctl deploy",
     "git push heroku", "heroku container:release", "serverless deploy", "sls deploy",
     "terraform apply", "tofu apply", "pulumi up", "cdk deploy", "ansible-playbook", "cap production",
-    "vercel --prod", "netlify deploy", "wrangler deploy", "wrangler publish", "az webapp deploy",
+    "vercel --prod", "netlify deploy", "wrangler deploy", "wrangler publish", "az webapp deploy", "cf push",
     "azure/webapps-deploy", "aws-actions/amazon-ecs-deploy-task-definition",
     "google-github-actions/deploy-cloudrun", "google-github-actions/deploy-appengine",
     "superfly/flyctl-actions",
@@ -63,7 +65,7 @@ DEFAULT_DEPLOY_PATTERNS: tuple[str, ...] = (
 """Default ``deploy-patterns``: the deploy commands and actions of the common platforms
 (Kubernetes, Helm, Argo CD, AWS ECS/Lambda/Elastic Beanstalk/CodeDeploy, Google Cloud Run/App
 Engine/Functions, Fly.io, Heroku, Serverless, Terraform/OpenTofu, Pulumi, CDK, Ansible,
-Capistrano, Vercel, Netlify, Cloudflare, Azure) plus the word ``deploy`` itself, which covers
+Capistrano, Vercel, Netlify, Cloudflare, Azure, Cloud Foundry) plus the word ``deploy`` itself, which covers
 ``./deploy.sh``, ``make deploy`` and most ``*-deploy`` actions."""
 
 DEFAULT_TEST_PATTERNS: tuple[str, ...] = (
@@ -119,8 +121,7 @@ class DeployPipelineCheck(Check):
                     remediation="Fix the workflow file so GitHub can run it (check it with actionlint).")
             for p in wset.problems]
         evidence: list[str] = []
-        deploy_jobs = [(w, j) for w in wset.workflows for j in w.jobs.values()
-                       if _is_deploy_job(wset, w, j, pats) and not _only_called(w)]
+        deploy_jobs = _deploy_jobs(wset, pats)
         if not deploy_jobs:
             where = f" among {len(wset.workflows)} workflow(s)" if wset.workflows else " (no workflow files found)"
             findings.append(Finding(
@@ -157,9 +158,16 @@ def _is_deploy_step(step: Step, pats: _Patterns) -> bool:
             and not step_matches(step, pats.ignore))
 
 
-def _is_deploy_job(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, depth: int = 0) -> bool:
+def _has_environment(job: Job, pats: _Patterns) -> bool:
     env = job.environment
-    if env and not (pats.ignore and pats.ignore.search(env)):
+    return bool(env) and not (pats.ignore and pats.ignore.search(env or ""))
+
+
+def _is_deploy_job(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, *, by_environment: bool,
+                   depth: int = 0) -> bool:
+    """True when ``job`` deploys: a deploy step, a deploy-named or deploying reusable workflow,
+    or (when ``by_environment``) a non-ignored ``environment:``."""
+    if by_environment and _has_environment(job, pats):
         return True
     if any(_is_deploy_step(s, pats) for s in job.steps):
         return True
@@ -167,8 +175,26 @@ def _is_deploy_job(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, d
         return True
     called = _called(wset, job)
     if called is not None and called is not wf and depth < 5:
-        return any(_is_deploy_job(wset, called, j, pats, depth + 1) for j in called.jobs.values())
+        return any(_is_deploy_job(wset, called, j, pats, by_environment=by_environment, depth=depth + 1)
+                   for j in called.jobs.values())
     return False
+
+
+def _deploy_jobs(wset: WorkflowSet, pats: _Patterns) -> list[tuple[Workflow, Job]]:
+    """The deploy jobs of the repository (reusable workflows only through their callers).
+
+    Jobs with a deploy step come first: when any exists, a job that merely names an
+    ``environment:`` is not taken for a deploy, because real repositories use environments
+    for their secrets in read-only jobs too (``terraform plan`` on pull requests, drift checks,
+    config validation: seen in GSA/notifications-api). Only when no job has a recognisable
+    deploy step do environment-only jobs count (a deploy command we do not know, e.g. an
+    in-house CLI, behind an environment).
+    """
+    candidates = [(w, j) for w in wset.workflows if not _only_called(w) for j in w.jobs.values()]
+    by_step = [(w, j) for w, j in candidates if _is_deploy_job(wset, w, j, pats, by_environment=False)]
+    if by_step:
+        return by_step
+    return [(w, j) for w, j in candidates if _is_deploy_job(wset, w, j, pats, by_environment=True)]
 
 
 def _runs_tests(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, depth: int = 0) -> list[tuple[str, Job]]:

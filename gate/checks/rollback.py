@@ -35,7 +35,9 @@ reversible; each irreversible one is an ``irreversible-migration`` finding at it
 * Flyway versioned migrations ``V<ver>__<desc>.sql`` without an undo migration ``U<ver>__*.sql``
   in the same directory (Flyway docs, "Undo migrations").
 
-A Python migration that does not parse is an ``unparsable-migration`` finding (we cannot tell
+In a diff-aware run (``--changed-since``) only migrations the change adds or edits block; the
+others are reported as pre-existing (``new: false``, non-blocking), because a merged migration
+cannot be rewritten. A Python migration that does not parse is an ``unparsable-migration`` finding (we cannot tell
 whether it is reversible). Not covered: Prisma (has no down migrations by design), Rails,
 Knex, Liquibase.
 """
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Optional
 
@@ -123,6 +126,12 @@ class RollbackCheck(Check):
         blocking = bool(context.setting("require-reversible-migrations", True))
         globs = tuple(context.setting("migration-paths", list(DEFAULT_MIGRATION_GLOBS)))
         mig_findings, mig_count = _migrations(inv, globs, blocking)
+        changed = context.options.changed_paths
+        if changed is not None:
+            # Diff-aware run: a migration already merged cannot be rewritten, so only the ones the
+            # change adds or edits block; older ones are shown as pre-existing (Finding.new).
+            mig_findings = [replace(f, new=f.path in changed, blocking=f.blocking and f.path in changed)
+                            for f in mig_findings]
         findings.extend(mig_findings)
         if mig_count:
             bad = len({f.path for f in mig_findings})

@@ -398,3 +398,45 @@ def test_defaults_in_profile_match_code() -> None:
     assert tuple(options["deploy-patterns"]) == deploy.DEFAULT_DEPLOY_PATTERNS
     assert tuple(options["test-patterns"]) == deploy.DEFAULT_TEST_PATTERNS
     assert tuple(options["ignore-patterns"]) == deploy.DEFAULT_IGNORE_PATTERNS
+
+
+PLAN_ON_PR = """
+on: pull_request
+jobs:
+  plan:
+    runs-on: ubuntu-latest
+    environment: staging
+    steps:
+      - run: terraform plan -no-color
+"""
+
+
+def test_environment_only_job_is_not_a_deploy_when_another_job_deploys(tmp_path: Path) -> None:
+    # A read-only job that uses an environment for its secrets (seen in GSA/notifications-api).
+    write_tree(tmp_path, {".github/workflows/release.yml": GOOD, ".github/workflows/plan.yml": PLAN_ON_PR})
+    result = run_check("deploy-pipeline", tmp_path)
+    assert result.status is Status.PASS, result.findings
+
+
+def test_environment_only_job_is_a_deploy_when_nothing_else_deploys(tmp_path: Path) -> None:
+    write_tree(tmp_path, {".github/workflows/plan.yml": PLAN_ON_PR})
+    result = run_check("deploy-pipeline", tmp_path)
+    assert rules(result) == ["deploy-not-gated-on-tests", "deploy-not-triggered"]
+    write_tree(tmp_path, {".github/workflows/ship.yml": """
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make test
+          ship:
+            needs: test
+            environment: production
+            runs-on: ubuntu-latest
+            steps:
+              - run: ./bin/in-house-release-tool --now
+    """})
+    # Now the unknown tool behind an environment is the deploy job; both environment jobs count.
+    result = run_check("deploy-pipeline", tmp_path)
+    assert any("deploy job ship in .github/workflows/ship.yml" in e for e in result.evidence)
+    assert rules(result) == ["deploy-not-gated-on-tests", "deploy-not-triggered"]

@@ -356,3 +356,17 @@ def test_migration_paths_option_limits_what_is_examined(tmp_path: Path) -> None:
             migration-paths: ["db/**"]
     """)
     assert [f.path for f in result.findings] == ["db/versions/9.py"]
+
+
+def test_diff_mode_blocks_only_changed_migrations(tmp_path: Path) -> None:
+    from helpers import TODAY
+
+    from gate.checks.interface import RunOptions
+
+    text = ALEMBIC_OK.replace('    op.drop_table("users")', "    pass")
+    write_tree(tmp_path, with_path({"alembic/versions/old.py": text, "alembic/versions/new.py": text}))
+    options = RunOptions(today=TODAY, changed_since="main", changed_paths=frozenset({"alembic/versions/new.py"}))
+    result = run_check("rollback", tmp_path, options=options)
+    got = sorted((f.path, f.new, f.blocking) for f in result.findings)
+    assert got == [("alembic/versions/new.py", True, True), ("alembic/versions/old.py", False, False)]
+    assert result.status is Status.FAIL
