@@ -93,7 +93,7 @@ class OperationsDocsCheck(Check):
         for topic, synonyms in topics.items():
             if topic in covered:
                 continue
-            accepted = [topic, *synonyms]
+            accepted = list(dict.fromkeys([topic, *synonyms]))
             findings.append(Finding(
                 "missing-topic",
                 f"No heading with content in the documentation ({len(docs)} file{'s' if len(docs) != 1 else ''}: "

@@ -221,7 +221,7 @@ class RunbooksCheck(Check):
             book.titles.extend(s.heading.text for s in book.sections if s.heading.level == top)
 
         for name, synonyms in sections.items():
-            accepted = [name, *synonyms]
+            accepted = list(dict.fromkeys([name, *synonyms]))
             hits = [s for s in book.sections if first_match(s.heading.text, accepted)]
             if not hits:
                 findings.append(Finding(
