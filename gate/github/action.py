@@ -173,7 +173,8 @@ def _write_file(ctx: RunContext, name: str, text: str) -> str:
 
 def publish(api: GitHubApi, report: Report, *, number: Optional[int], sha: str, ctx: RunContext,
             render_options: RenderOptions, warn: Callable[[str], None],
-            extra_failure: Optional[str] = None, target_url: Optional[str] = None) -> Publication:
+            extra_failure: Optional[str] = None, target_url: Optional[str] = None,
+            stream: Optional[TextIO] = None) -> Publication:
     """Post the sticky comment (when asked and there is a PR) and the status.
 
     ``extra_failure`` forces a non-success status with that reason (publish's refusal to trust
@@ -190,7 +191,7 @@ def publish(api: GitHubApi, report: Report, *, number: Optional[int], sha: str, 
                 body = body.replace(marker, f"{marker}\n> [!WARNING]\n> {extra_failure}\n", 1)
             done: CommentResult = upsert_comment(api, number, body, marker=marker, identity=_identity(api))
             result.comment_url = done.url
-            outputs.log(f"readiness-gate: PR comment {done.action}: {done.url}")
+            outputs.log(f"readiness-gate: PR comment {done.action}: {done.url}", stream)
         except ApiError as err:
             if err.forbidden:
                 warn(f"cannot write the PR comment (HTTP 403: the token is read-only, as for pull requests "
@@ -214,7 +215,8 @@ def publish(api: GitHubApi, report: Report, *, number: Optional[int], sha: str, 
             _check_run(api, report, sha=sha, ctx=ctx, success=conclusion_ok, description=description,
                        render_options=render_options, details_url=target_url or ctx.run_url)
         outputs.log(f"readiness-gate: {inputs.status} {inputs.status_context} set to "
-                    f"{state if inputs.status == 'commit-status' else ('success' if conclusion_ok else 'failure')}")
+                    f"{state if inputs.status == 'commit-status' else ('success' if conclusion_ok else 'failure')}",
+                    stream)
     except ApiError as err:
         if err.forbidden and not result.failure:
             warn(f"cannot set the {inputs.status} (HTTP 403: read-only token). ({err.message})")
@@ -360,7 +362,7 @@ def _run(ctx: RunContext, env: Mapping[str, str], stream: TextIO, warn: Callable
              "the verdict, summary and outputs are. See docs/github-action.md for the two-workflow setup.")
         return exit_code
     published = publish(api, report, number=pr.number if pr else None, sha=ctx.sha, ctx=ctx,
-                        render_options=render_options, warn=warn)
+                        render_options=render_options, warn=warn, stream=stream)
     out_values["comment-url"] = published.comment_url
     if published.failure:
         outputs.emit([outputs.command("error", f"readiness-gate: {published.failure}")], stream)
@@ -508,7 +510,7 @@ def publish_report(report_path: str, env: Mapping[str, str] = os.environ, *, std
                                    full_report_hint="the job summary of the pull request's run")
     published = publish(api, report, number=pr.number if pr else None, sha=head_sha, ctx=ctx,
                         render_options=render_options, warn=warn, extra_failure=extra,
-                        target_url=run_url or ctx.run_url)
+                        target_url=run_url or ctx.run_url, stream=stream)
     outputs.write_outputs(ctx.output_file, {"ready": "true" if report.ready and not extra else "false",
                                             "failing-checks": outputs.failing_checks(report),
                                             "report-file": report_path, "sarif-file": "",

@@ -29,7 +29,7 @@ Every API failure leaves the deferral pending with the reason (fail closed).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from gate.config import Config, ConfigError, Deferral, load_config_text
 from gate.deferrals import ApprovalFn
@@ -73,6 +73,8 @@ class ApprovalVerifier:
     base_config: Optional[Config]
     base_problem: Optional[str] = None
     """Why the base configuration could not be used (no file, invalid, API failure)."""
+    base_loader: Optional[Callable[[], tuple[Optional[Config], Optional[str]]]] = None
+    """Reads the base configuration on first need (a run without deferrals makes no call)."""
     trusted_all: bool = False
     """Push to the default branch: every deferral was merged."""
     untrusted_reason: Optional[str] = None
@@ -87,6 +89,9 @@ class ApprovalVerifier:
             return ApprovalState.TRUSTED_BASE, "on the default branch (merged after review)"
         if self.untrusted_reason:
             return ApprovalState.PENDING, self.untrusted_reason
+        if self.base_loader is not None:
+            self.base_config, self.base_problem = self.base_loader()
+            self.base_loader = None
         if self.base_config is not None:
             base = {d.canonical() for d in self.base_config.deferrals}
             if deferral.canonical() in base:
@@ -213,8 +218,8 @@ def for_pull_request(api: Optional[GitHubApi], *, number: int, head_sha: str, ba
     if not base_sha:
         return ApprovalVerifier(api, head_sha, author, number, None,
                                 base_problem="the event does not name the base commit")
-    config, problem = load_base_config(api, config_path, base_sha)
-    return ApprovalVerifier(api, head_sha, author, number, config, base_problem=problem)
+    return ApprovalVerifier(api, head_sha, author, number, None,
+                            base_loader=lambda: load_base_config(api, config_path, base_sha))
 
 
 def for_push(*, on_default_branch: bool) -> ApprovalFn:

@@ -1,0 +1,222 @@
+"""The action end to end: real gate run, real HTTP to the fake GitHub, simulated runner files.
+
+Covers issue #5's test list: one sticky comment after N runs, only our own marked comment
+edited, never ``success`` for a not-ready report, persistent 5xx, 403 on writes, fork PRs,
+injection fixtures (THREATS rows 2 and 9), exact outputs, nothing else written to the workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from gh_helpers import BASE, HEAD, MERGE, NOT_READY_FILES, READY_FILES, Runner
+from servers.github import FakeGitHub
+
+MARK = "<!-- readiness-gate:comment -->"
+BOT = "github-actions[bot]"
+
+
+def bot_comments(gh: FakeGitHub, number: int = 7) -> list[dict]:
+    return [c for c in gh.comments(number) if c["user"]["login"] == BOT]
+
+
+def statuses(gh: FakeGitHub) -> list[dict]:
+    with gh.lock:
+        return list(gh.state.statuses)
+
+
+def command_lines(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if line.lstrip().startswith("::")]
+
+
+def test_ready_pr_comment_status_and_exact_outputs(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo(READY_FILES)
+    run = runner.run(runner.env(runner.pr_event()))
+    assert run.code == 0, run.stdout
+    comments = bot_comments(gh)
+    assert len(comments) == 1 and comments[0]["body"].startswith(MARK)
+    assert run.outputs_text == (f"ready=true\nfailing-checks=\nreport-file=\nsarif-file=\n"
+                                f"comment-url={comments[0]['html_url']}\n")
+    [status] = statuses(gh)
+    assert status["sha"] == HEAD, "the status goes on the PR head, not the merge commit"
+    assert status["state"] == "success" and status["context"] == "readiness-gate"
+    assert status["target_url"] == "https://github.example/octo/app/actions/runs/4242"
+    assert len(status["description"]) <= 140
+    assert run.summary.strip(), "the job summary was not written"
+    assert MERGE not in {r.path.rsplit("/", 1)[-1] for r in gh.requests}
+
+
+def test_not_ready_is_failure_with_annotation_and_never_success(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo(NOT_READY_FILES)
+    run = runner.run(runner.env(runner.pr_event()))
+    assert run.code == 1
+    assert run.outputs() == {"ready": "false", "failing-checks": "security-policy", "report-file": "",
+                             "sarif-file": "", "comment-url": bot_comments(gh)[0]["html_url"]}
+    assert [s["state"] for s in statuses(gh)] == ["failure"]
+    assert any(line.startswith("::error file=SECURITY.md,line=1,title=") for line in command_lines(run.stdout))
+
+
+def test_n_runs_leave_one_sticky_comment_and_never_touch_an_attackers_marker(runner: Runner, gh: FakeGitHub) -> None:
+    event = runner.pr_event()
+    attacker = gh.add_comment(7, MARK + "\n## Ready (trust me)", "mallory")
+    unmarked = gh.add_comment(7, "unrelated bot note", BOT, "Bot")
+    bodies = []
+    for files in (NOT_READY_FILES, NOT_READY_FILES, READY_FILES, NOT_READY_FILES, READY_FILES):
+        runner.repo(files)
+        run = runner.run(runner.env(event))
+        assert run.code == (0 if files is READY_FILES else 1)
+        ours = [c for c in bot_comments(gh) if c["body"].startswith(MARK)]
+        assert len(ours) == 1
+        bodies.append(ours[0]["body"])
+    assert "Not ready" in bodies[0] and "Not ready" not in bodies[-1], "the comment must say when it became ready"
+    by_id = {c["id"]: c for c in gh.comments(7)}
+    assert by_id[attacker["id"]]["body"] == attacker["body"]
+    assert by_id[unmarked["id"]]["body"] == "unrelated bot note"
+    edited = {int(r.path.rsplit("/", 1)[-1]) for r in gh.calls("PATCH", r"/issues/comments/\d+$")}
+    assert attacker["id"] not in edited and unmarked["id"] not in edited
+    assert len(gh.calls("POST", r"/issues/7/comments$")) == 1
+    assert [s["state"] for s in statuses(gh)] == ["failure", "failure", "success", "failure", "success"]
+
+
+def test_persistent_5xx_on_the_comment_exits_3_and_sets_error_not_success(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo(READY_FILES)
+    gh.fault("POST", r"/issues/7/comments$", "502", times=1000)
+    run = runner.run(runner.env(runner.pr_event()))
+    assert run.code == 3
+    assert [s["state"] for s in statuses(gh)] == ["error"]
+    assert run.outputs()["ready"] == "true", "the verdict itself is still reported in the outputs"
+
+
+def test_persistent_5xx_everywhere_never_reports_success(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo(READY_FILES)
+    for method in ("GET", "POST", "PATCH"):
+        gh.fault(method, r".", "502", times=1000)
+    run = runner.run(runner.env(runner.pr_event()))
+    assert run.code == 3
+    assert statuses(gh) == [] and bot_comments(gh) == []
+
+
+def test_403_on_every_write_still_gives_verdict_summary_and_outputs(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo(NOT_READY_FILES)
+    gh.fault("POST", r".", "forbidden", times=1000)
+    gh.fault("PATCH", r".", "forbidden", times=1000)
+    run = runner.run(runner.env(runner.pr_event(), report_file="readiness-report.json"))
+    assert run.code == 1
+    assert any(line.startswith("::warning::") and "403" in line for line in command_lines(run.stdout))
+    assert run.summary.strip()
+    assert (runner.workspace / "readiness-report.json").is_file()
+    assert statuses(gh) == [] and gh.comments(7) == []
+
+
+def test_fork_pr_writes_nothing_to_github_but_produces_report_and_summary(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo(READY_FILES)
+    run = runner.run(runner.env(runner.pr_event(head_repo="forker/app"), report_file="out/report.json"))
+    assert run.code == 0
+    assert not gh.calls("POST") and not gh.calls("PATCH")
+    assert any(line.startswith("::warning::") and "fork" in line for line in command_lines(run.stdout))
+    assert (runner.workspace / "out/report.json").is_file()
+    assert run.outputs() == {"ready": "true", "failing-checks": "", "report-file": "out/report.json",
+                             "sarif-file": "", "comment-url": ""}
+    assert run.summary.strip()
+
+
+def test_only_requested_files_are_written_to_the_workspace(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo(NOT_READY_FILES)
+    before = files_under(runner.workspace)
+    run = runner.run(runner.env(runner.pr_event(), report_file="r.json", sarif_file="r.sarif"))
+    assert run.code == 1
+    assert files_under(runner.workspace) - before == {"r.json", "r.sarif"}
+
+
+def files_under(root: Path) -> set[str]:
+    out = set()
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames + dirnames:
+            out.add(os.path.relpath(os.path.join(dirpath, name), root))
+    return out
+
+
+def test_injection_through_file_names_titles_and_branches(runner: Runner, gh: FakeGitHub, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    evil = "a\n::error::x"
+    runner.repo({evil: "", "$(touch pwned).py": "x = 1\n", "SECURITY.md": "",
+                 "readiness.yml": 'version: 1\nchecks:\n  security-policy:\n    paths: ["a\\n::error::x"]\n'})
+    monkeypatch.chdir(tmp_path)
+    event = runner.pr_event(title="${{ github.token }} @org/all <!-- readiness-gate:comment -->",
+                            branch="$(touch pwned)")
+    run = runner.run(runner.env(event, report_file="report.json"))
+    assert run.code == 1
+    assert not list(tmp_path.rglob("pwned")), "something was executed"
+    # every workflow command on stdout is one of ours, and the newline in the name is escaped
+    for line in command_lines(run.stdout):
+        assert re.match(r"::(error|warning|notice)( [a-z]+=[^,:]*(,[a-z]+=[^,:]*)*)?::", line), line
+        assert not line.startswith("::error::x")
+    assert "file=a%0A%3A%3Aerror%3A%3Ax,line=1" in run.stdout
+    assert set(run.outputs()) == {"ready", "failing-checks", "report-file", "sarif-file", "comment-url"}
+    assert "::" not in run.outputs_text
+    body = bot_comments(gh)[0]["body"]
+    assert body.count("<!--") == 1 and body.startswith(MARK), "a fake marker got through"
+    assert "${{" not in run.outputs_text
+
+
+def test_invalid_readiness_yml_exits_2_and_sets_error(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo({**READY_FILES, "readiness.yml": "version: 1\nchecks:\n  nope: {}\n"})
+    run = runner.run(runner.env(runner.pr_event()))
+    assert run.code == 2
+    assert [s["state"] for s in statuses(gh)] == ["error"]
+    assert run.outputs()["ready"] == "false"
+
+
+def test_no_token_skips_publishing_with_a_warning(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo(READY_FILES)
+    run = runner.run(runner.env(runner.pr_event(), token=""))
+    assert run.code == 0
+    assert not gh.calls("POST") and any("no token" in line for line in command_lines(run.stdout))
+
+
+def test_diff_mode_without_the_base_commit_falls_back_to_full_with_a_warning(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo(READY_FILES)
+    run = runner.run(runner.env(runner.pr_event(), mode="diff"))
+    assert run.code == 0
+    assert any(line.startswith("::warning::") and "full scan" in line for line in command_lines(run.stdout))
+
+
+def test_push_event_sets_status_on_github_sha_without_a_comment(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo(READY_FILES)
+    event = {"ref": "refs/heads/main", "repository": {"full_name": gh.full_name, "default_branch": "main"}}
+    run = runner.run(runner.env(event, event_name="push"))
+    assert run.code == 0
+    assert [(s["sha"], s["state"]) for s in statuses(gh)] == [(MERGE, "success")]
+    assert not gh.calls("POST", r"/comments$")
+
+
+def test_check_run_mode(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo(NOT_READY_FILES)
+    run = runner.run(runner.env(runner.pr_event(), status="check-run", status_context="prod-gate"))
+    assert run.code == 1
+    with gh.lock:
+        [check_run] = gh.state.check_runs
+    assert check_run["conclusion"] == "failure" and check_run["head_sha"] == HEAD
+    assert check_run["name"] == "prod-gate" and check_run["annotations"][0]["path"] == "SECURITY.md"
+    assert statuses(gh) == []
+    # a non-default context gets its own sticky comment marker
+    assert bot_comments(gh)[0]["body"].startswith("<!-- readiness-gate:comment:prod-gate -->")
+
+
+def test_deferral_added_by_the_pr_counts_only_after_the_lead_approves_the_head(runner: Runner, gh: FakeGitHub) -> None:
+    reason = "SECURITY.md lands with the security team's new process next sprint"
+    base_yml = 'version: 1\napprovers: ["@lead"]\n'
+    head_yml = base_yml + (f"deferrals:\n  - check: security-policy\n    reason: {reason}\n"
+                           f"    approved-by: \"@lead\"\n    expires: \"2026-12-31\"\n    ticket: SEC-9\n")
+    gh.set_file("readiness.yml", BASE, base_yml)
+    runner.repo({**NOT_READY_FILES, "readiness.yml": head_yml})
+    event = runner.pr_event()
+    first = runner.run(runner.env(event))
+    assert first.code == 1
+    assert "@\u200dlead" in bot_comments(gh)[0]["body"], "the comment must name who must approve (without pinging)"
+    gh.add_review(7, "lead", "APPROVED", HEAD)
+    second = runner.run(runner.env(event))
+    assert second.code == 0
+    assert [s["state"] for s in statuses(gh)] == ["failure", "success"]
