@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 from typing import Any, Callable, Mapping, Optional, Sequence, TypeVar
 
@@ -250,11 +251,13 @@ def validate_report_dict(data: Any) -> None:
             characters with control characters removed (the document may be hostile and the
             message may be printed in a CI log).
     """
-    errors = sorted(_validator().iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
-    if not errors:
+    # At most 50 errors are collected: a hostile document could hold millions.
+    found = list(itertools.islice(_validator().iter_errors(data), 50))
+    if not found:
         return
+    errors = sorted(found, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     lines = [f"{_json_path(e.absolute_path)}: {one_line(e.message, 300)}" for e in errors[:5]]
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    more = f" (and {len(errors) - 5}{'+' if len(found) == 50 else ''} more)" if len(errors) > 5 else ""
     raise ReportFormatError("not a valid readiness-gate report: " + "; ".join(lines) + more)
 
 

@@ -101,3 +101,15 @@ def test_escaped_text_never_contains_live_syntax(text):
     md = escape_markdown(text)
     # Every "|" is escaped, so a table cell cannot be split.
     assert md.count("|") == md.count("\\|")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab @#1<>!-&;|`*_[]()~$\\/:'\"=\n\t")), max_size=60))
+def test_escaped_text_renders_as_one_plain_paragraph(text):
+    """Whatever the punctuation, the rendered HTML is one paragraph with no element inside."""
+    import re as _re
+    html = _rendered("x " + escape_markdown(text) + "\n")
+    assert html.startswith("<p>") and html.endswith("</p>\n")
+    assert not _re.search(r"<(?!/?p>)", html), html
+    cell = _rendered(f"| h |\n|---|\n| {escape_markdown(text)} |\n")
+    assert cell.count("<td>") <= 1 and cell.count("<tr>") == 2

@@ -30,3 +30,24 @@ def test_real_report_renders_in_every_format(tmp_path):
     assert outputs["text"].startswith("NOT READY: ")
     assert outputs["markdown"].startswith(RenderOptions().marker + "\n\n## ❌ Not ready: ")
     assert any(s["path"] == "logo.png" for s in doc["skipped"])
+
+
+def test_cli_writes_every_format_and_progress_lines(tmp_path, capsys):
+    from gate.cli import main
+
+    root = write_tree(tmp_path / "repo", {"README.md": "# svc\n", "SECURITY.md": "Report to security@example.com\n"})
+    out = tmp_path / "out"
+    code = main(["check", str(root), "--only", "security-policy,dependency-updates", "--format", "text",
+                 "--progress", "--color", "never", "--json-output", str(out / "r.json"),
+                 "--sarif-output", str(out / "r.sarif"), "--markdown-output", str(out / "r.md")])
+    captured = capsys.readouterr()
+    assert code in (0, 1)
+    assert captured.out.startswith(("READY\n", "NOT READY: "))
+    progress = [line for line in captured.err.splitlines() if line.startswith(("✓", "✗", "!", "~", "-"))]
+    assert any(line.startswith("✓ security-policy [required] pass") for line in progress)
+    doc = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    validate_report_dict(doc)
+    assert doc["ready"] is (code == 0)
+    sarif = json.loads((out / "r.sarif").read_text(encoding="utf-8"))
+    jsonschema.validators.validator_for(SARIF_SCHEMA)(SARIF_SCHEMA).validate(sarif)
+    assert (out / "r.md").read_text(encoding="utf-8").startswith(RenderOptions().marker)
