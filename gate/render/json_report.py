@@ -28,7 +28,6 @@ import itertools
 import json
 from typing import Any, Callable, Mapping, Optional, Sequence, TypeVar
 
-from gate import __version__
 from gate.model import (ApprovalState, CheckReport, DeferralRecord, DeferralState, Finding,
                         GateResult, Location, Report, Severity, SkippedPath, Status, ToolInfo)
 from gate.render.escape import one_line, truncate

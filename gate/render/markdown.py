@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 from gate.model import (ApprovalState, CheckReport, DeferralRecord, DeferralState, Finding, Report,
                         Status)
-from gate.render.escape import escape_html, escape_markdown, file_url, markdown_link, safe_url, truncate
+from gate.render.escape import escape_markdown, file_url, markdown_link, safe_url, truncate
 from gate.render.interface import RenderOptions, Renderer
 from gate.render.json_report import applicable_deferral
 from gate.render.text import all_skipped, days_phrase, location_phrase, plural

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from markdown_it import MarkdownIt
-from render_fixtures import (ALL_REPORTS, COMMIT, HOSTILE, big_report, check_golden, deferral,
+from render_fixtures import (ALL_REPORTS, COMMIT, big_report, check_golden, deferral,
                              not_ready_report, ready_report)
 
 from gate.model import DeferralState, Finding, Severity
