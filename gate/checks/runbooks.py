@@ -108,6 +108,23 @@ def _review_date(value: Any) -> Optional[dt.date]:
         return None
 
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+"""Boundaries inside camelCase / PascalCase names (``etcdNoLeader``, ``HTTPServerDown``)."""
+
+
+def name_words(text: str) -> tuple[str, ...]:
+    """Words of a failure name, file stem or title, splitting camelCase too: ``etcdNoLeader``
+    and ``etcd-no-leader`` and "etcd no leader" all give ``("etcd", "no", "leader")``."""
+    return words(_CAMEL.sub(" ", text))
+
+
+def names_match(failure: str, candidate: str) -> bool:
+    """True when ``candidate`` (a runbook's file stem or title) is about ``failure``: the
+    failure's words appear contiguously in the candidate's words (see :func:`name_words`)."""
+    want = name_words(failure)
+    return bool(want) and contains_words(name_words(candidate), want)
+
+
 def _norm_path(path: str) -> str:
     """A readiness.yml path as an inventory key: POSIX, no leading ``./`` or ``/``."""
     p = path.replace("\\", "/").strip()
@@ -309,10 +326,9 @@ class RunbooksCheck(Check):
                 fingerprint=f"failure-without-runbook:{failure.name}", aliases=(failure.name,),
                 remediation=f"Write {path} (a markdown runbook inside the repository) or fix the `runbook:` path."))
             return
-        want = words(failure.name)
         for book in books:
-            stem = words(PurePosixPath(book.entry.path).stem)
-            if contains_words(stem, want) or any(contains_words(words(t), want) for t in book.titles):
+            stem = PurePosixPath(book.entry.path).stem
+            if names_match(failure.name, stem) or any(names_match(failure.name, t) for t in book.titles):
                 evidence.append(f"failure '{failure.name}' -> {book.entry.path}")
                 return
         findings.append(Finding(

@@ -257,3 +257,14 @@ def test_empty_synonym_list_drops_a_section(tmp_path: Path) -> None:
     result = run_check("runbooks", tmp_path, config=config)
     assert result.status is Status.PASS, result.findings
     assert "runbook runbooks/r0.md (3/3 sections)" in result.evidence
+
+
+def test_failure_names_match_camel_case_file_names_and_titles() -> None:
+    from gate.checks.runbooks import names_match
+    assert names_match("etcd no leader", "etcdNoLeader")
+    assert names_match("KubePodCrashLooping", "kube-pod-crash-looping")
+    assert names_match("HTTP server down", "HTTPServerDown")
+    assert names_match("database unavailable", "Runbook: Database unavailable (primary)")
+    assert not names_match("database unavailable", "database")
+    assert not names_match("db", "dbbackup")
+    assert not names_match("", "anything")
