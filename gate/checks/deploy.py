@@ -14,7 +14,12 @@ an environment, for its secrets; see :func:`_deploy_jobs`). Matching is whole-wo
 * a step that matches a ``test-patterns`` entry is a *test* step even if it also says deploy
   (``pytest tests/test_deploy.py`` does not deploy);
 * a step or environment matching ``ignore-patterns`` (default: GitHub Pages publishing, i.e. a
-  documentation site) is not a deploy.
+  documentation site) is not a deploy;
+* a rollback workflow or job (its file name, ``name:`` or job id says rollback) is not a deploy
+  to gate on tests: it redeploys a known-good release in an emergency.
+
+A step's ``run``, ``uses`` and ``with:`` input values are matched (``uses: some/action`` with
+``args: deploy`` or ``command: cf push`` deploys).
 
 ``docker push`` / ``docker/build-push-action`` and package publishing are deliberately not deploy
 patterns: pushing an image or a package publishes an artifact, it does not change what runs
@@ -43,9 +48,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Optional
 
 from gate.checks.interface import Check, CheckContext
+from gate.checks.ops_evidence import ROLLBACK_NAME
 from gate.checks.workflows import (DEFAULT_WORKFLOW_GLOBS, Job, Step, Workflow, WorkflowSet, compile_patterns,
                                    load_workflows, step_matches)
 from gate.model import CheckResult, Finding, Severity
@@ -60,7 +67,6 @@ DEFAULT_DEPLOY_PATTERNS: tuple[str, ...] = (
     "vercel --prod", "netlify deploy", "wrangler deploy", "wrangler publish", "az webapp deploy", "cf push",
     "azure/webapps-deploy", "aws-actions/amazon-ecs-deploy-task-definition",
     "google-github-actions/deploy-cloudrun", "google-github-actions/deploy-appengine",
-    "superfly/flyctl-actions",
 )
 """Default ``deploy-patterns``: the deploy commands and actions of the common platforms
 (Kubernetes, Helm, Argo CD, AWS ECS/Lambda/Elastic Beanstalk/CodeDeploy, Google Cloud Run/App
@@ -180,6 +186,12 @@ def _is_deploy_job(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, *
     return False
 
 
+def _is_rollback(wf: Workflow, job: Job) -> bool:
+    """True for a rollback workflow or job: it redeploys a known-good release in an emergency and
+    must not wait for tests (the ``rollback`` check judges it)."""
+    return any(ROLLBACK_NAME.search(t) for t in (PurePosixPath(wf.path).name, wf.name, job.id, job.name))
+
+
 def _deploy_jobs(wset: WorkflowSet, pats: _Patterns) -> list[tuple[Workflow, Job]]:
     """The deploy jobs of the repository (reusable workflows only through their callers).
 
@@ -188,9 +200,10 @@ def _deploy_jobs(wset: WorkflowSet, pats: _Patterns) -> list[tuple[Workflow, Job
     for their secrets in read-only jobs too (``terraform plan`` on pull requests, drift checks,
     config validation: seen in GSA/notifications-api). Only when no job has a recognisable
     deploy step do environment-only jobs count (a deploy command we do not know, e.g. an
-    in-house CLI, behind an environment).
+    in-house CLI, behind an environment). Rollback workflows and jobs are never deploy jobs here.
     """
-    candidates = [(w, j) for w in wset.workflows if not _only_called(w) for j in w.jobs.values()]
+    candidates = [(w, j) for w in wset.workflows if not _only_called(w) for j in w.jobs.values()
+                  if not _is_rollback(w, j)]
     by_step = [(w, j) for w, j in candidates if _is_deploy_job(wset, w, j, pats, by_environment=False)]
     if by_step:
         return by_step

@@ -17,8 +17,13 @@ from pathlib import PurePosixPath
 from typing import Iterable, Optional
 
 from gate.checks.interface import CheckContext
+from gate.config import CONFIG_NAMES
 from gate.inventory import FileEntry, Inventory, InventoryError
 from gate.model import Finding, Severity
+
+ROLLBACK_NAME = re.compile(r"roll[\s_.-]?back", re.IGNORECASE)
+"""A name that says rollback: ``rollback``, ``roll-back``, ``roll_back``, ``db-rollback``. Used by
+``rollback`` (evidence) and ``deploy-pipeline`` (a rollback job is not a deploy to gate on tests)."""
 
 SCRIPT_SUFFIXES = frozenset({
     "", ".sh", ".bash", ".zsh", ".ksh", ".fish", ".ps1", ".bat", ".cmd", ".py", ".rb", ".pl",
@@ -136,12 +141,13 @@ def find_commands(inventory: Inventory, pattern: "re.Pattern[str]",
     """Where ``pattern`` matches a non-comment line of a script (not docs, tests or vendored).
 
     Returns ``(path, line, matched text)`` tuples, the first match per file, in path order.
-    ``entries`` defaults to every script in the inventory. A mention in a comment or in
-    documentation is not a mechanism.
+    ``entries`` defaults to every script in the inventory. A mention in a comment, in
+    documentation or in readiness.yml (whose declarations are read as declarations) is not a
+    mechanism.
     """
     out = []
     for e in entries if entries is not None else inventory.files:
-        if not is_script(e) or is_test_path(e.path) or is_vendored(e.path):
+        if not is_script(e) or is_test_path(e.path) or is_vendored(e.path) or e.path in CONFIG_NAMES:
             continue
         text = read_text_or_none(inventory, e)
         if not text:

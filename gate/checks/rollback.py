@@ -52,15 +52,12 @@ from typing import Optional
 
 from gate.checks.interface import Check, CheckContext
 from gate.checks.markdown_docs import front_matter, heading_matches, parse_sections
-from gate.checks.ops_evidence import (absence_note, find_commands, is_test_path, is_trivial_statement, is_vendored,
+from gate.checks.ops_evidence import (ROLLBACK_NAME, absence_note, find_commands, is_test_path, is_trivial_statement, is_vendored,
                                       named_scripts, read_text_or_none, script_has_content)
 from gate.checks.workflows import WorkflowSet, load_workflows, named_jobs
 from gate.config import ConfigError, parse_yaml
 from gate.inventory import FileEntry, Inventory, match_globs
 from gate.model import CheckResult, Finding, Severity
-
-ROLLBACK_NAME = re.compile(r"roll[\s_.-]?back", re.IGNORECASE)
-"""A name that says rollback: ``rollback``, ``roll-back``, ``roll_back``, ``db-rollback``."""
 
 ROLLBACK_HEADINGS = ("rollback", "rollbacks", "roll back", "rolling back")
 """Heading synonyms for a rollback runbook or section (whole words, case-insensitive)."""
@@ -248,7 +245,7 @@ def _runbook_evidence(inv: Inventory) -> list[str]:
 
 
 def _irreversible(path: str, line: Optional[int], what: str, blocking: bool) -> Finding:
-    return Finding("irreversible-migration", f"{path}: {what}.", path=path, line=line,
+    return Finding("irreversible-migration", f"{what[0].upper()}{what[1:]}.", path=path, line=line,
                    severity=Severity.MEDIUM, blocking=blocking,
                    remediation="Give the migration a working reverse (downgrade / reverse_code / reverse_sql / "
                                "down file), or defer this finding with the reason it cannot be reversed.")

@@ -46,6 +46,9 @@ class Step:
     """The shell script (``run:``), ``""`` when the step uses an action."""
     uses: str = ""
     """The action reference (``uses:``), ``""`` for a ``run`` step."""
+    with_text: str = ""
+    """The step's ``with:`` input values joined by newlines (an action's ``args: deploy`` or
+    ``command: cf push`` says what it does)."""
     continue_on_error: Any = False
     """``True``, ``False`` or an expression string (``${{ matrix.experimental }}``)."""
     continue_on_error_line: Optional[int] = None
@@ -210,6 +213,7 @@ def parse_workflow(text: str, path: str) -> "Workflow | WorkflowProblem":
             steps.append(Step(
                 line=_line(positions, sb) or _line(positions, base) or 1,
                 name=_text(s.get("name")), run=_text(s.get("run")), uses=_text(s.get("uses")),
+                with_text="\n".join(_text(v) for v in s["with"].values()) if isinstance(s.get("with"), dict) else "",
                 continue_on_error=s.get("continue-on-error", False),
                 continue_on_error_line=_line(positions, f"{sb}.continue-on-error")))
         jobs[str(jid)] = Job(
@@ -291,8 +295,8 @@ def compile_patterns(patterns: Sequence[str]) -> Optional["re.Pattern[str]"]:
 
 
 def step_matches(step: Step, pattern: Optional["re.Pattern[str]"]) -> bool:
-    """True when the step's ``run`` or ``uses`` matches ``pattern``."""
+    """True when the step's ``run``, ``uses`` or ``with:`` values match ``pattern``."""
     if pattern is None:
         return False
-    return bool(pattern.search(step.run) or pattern.search(step.uses))
+    return bool(pattern.search(step.run) or pattern.search(step.uses) or pattern.search(step.with_text))
 

@@ -173,3 +173,12 @@ def test_test_files_do_not_count(tmp_path: Path) -> None:
     write_tree(tmp_path, {"tests/test_backup.py": "def test_backup():\n    assert 1\n",
                           "tests/test_restore.py": "import subprocess\nsubprocess.run(['pg_restore'])\n"})
     assert blocking(run_check("backups", tmp_path)) == ["no-backup-mechanism", "no-restore-test"]
+
+
+def test_readiness_yml_mentions_are_declarations_not_commands(tmp_path: Path) -> None:
+    text = "deferrals:\n  - check: backups\n    reason: nightly pg_dump backups and pg_restore drills come next\n"
+    write_tree(tmp_path, {"readiness.yml": text, "ops/notes.yml": text})
+    result = run_check("backups", tmp_path)
+    assert blocking(result) == []  # the same words in another YAML file would count...
+    (tmp_path / "ops/notes.yml").unlink()
+    assert blocking(run_check("backups", tmp_path)) == ["no-backup-mechanism", "no-restore-test"]  # ...not in readiness.yml

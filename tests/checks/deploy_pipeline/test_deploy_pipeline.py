@@ -440,3 +440,50 @@ def test_environment_only_job_is_a_deploy_when_nothing_else_deploys(tmp_path: Pa
     result = run_check("deploy-pipeline", tmp_path)
     assert any("deploy job ship in .github/workflows/ship.yml" in e for e in result.evidence)
     assert rules(result) == ["deploy-not-gated-on-tests", "deploy-not-triggered"]
+
+
+def test_rollback_workflow_is_not_a_deploy_to_gate_on_tests(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        ".github/workflows/release.yml": GOOD,
+        ".github/workflows/rollback.yml": """
+            on: workflow_dispatch
+            jobs:
+              undo:
+                runs-on: ubuntu-latest
+                environment: production
+                steps:
+                  - run: flyctl deploy --image "${{ inputs.image }}"
+        """,
+    })
+    result = run_check("deploy-pipeline", tmp_path)
+    assert result.status is Status.PASS, result.findings
+
+
+def test_action_inputs_say_what_a_step_does(tmp_path: Path) -> None:
+    write_tree(tmp_path, {".github/workflows/release.yml": """
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - run: pytest
+          ship:
+            needs: test
+            runs-on: ubuntu-latest
+            steps:
+              - uses: superfly/flyctl-actions/setup-flyctl@master
+              - uses: cloud-gov/cg-cli-tools@main
+                with:
+                  command: cf push api --strategy rolling
+    """})
+    result = run_check("deploy-pipeline", tmp_path)
+    assert rules(result) == ["deploy-without-environment"]  # found as a deploy through `with:`
+    write_tree(tmp_path, {".github/workflows/release.yml": """
+        on: push
+        jobs:
+          tools:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: superfly/flyctl-actions/setup-flyctl@master
+    """})
+    assert rules(run_check("deploy-pipeline", tmp_path)) == ["no-deploy-job"]  # installing a CLI is not deploying
