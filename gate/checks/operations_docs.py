@@ -3,7 +3,7 @@
 Source: ``../shared/CATALOGUE.md`` gate 7, essay 004's list: how to deploy, how to configure,
 where logs live, what it depends on, how backups work, how it usually fails. Each is a *topic*
 (``topics``: topic -> heading synonyms; an empty list drops a topic). A topic is covered when a heading in one of the
-documentation files (``paths``: globs, default the root README and ``docs/**``) mentions one of
+documentation files (the root README, always, plus ``paths``: globs, default ``docs/**``) mentions one of
 its synonyms as whole words (:func:`gate.checks.markdown_docs.first_match`) and, in markdown,
 has content under it — an empty ``## Backups`` heading is a promise, not documentation.
 
@@ -29,7 +29,7 @@ from gate.model import CheckResult, Finding, Severity, SkippedPath
 README_NAMES = ("README.md", "README.markdown", "README.rst", "README.txt", "README")
 """Root README names, in the order GitHub prefers when several exist."""
 
-DEFAULT_PATHS = (*README_NAMES, "docs/**/*.md", "docs/**/*.markdown", "docs/**/*.rst")
+DEFAULT_PATHS = ("docs/**/*.md", "docs/**/*.markdown", "docs/**/*.rst")
 """Used only when the profile gives no ``paths`` (the default profile does)."""
 
 DEFAULT_TOPICS: Mapping[str, Sequence[str]] = {
@@ -64,8 +64,12 @@ class OperationsDocsCheck(Check):
         topics: Mapping[str, Sequence[str]] = {
             k: v for k, v in context.setting("topics", DEFAULT_TOPICS).items() if v}
 
-        docs = [e for e in inv.glob(*paths) if not e.is_binary]
         readme: Optional[str] = next((n for n in README_NAMES if inv.get(n) is not None), None)
+        # The root README always counts; ``paths`` globs add documentation beside it. (A bare
+        # ``README.md`` glob would also match every vendored package's README in the tree.)
+        readme_entry = inv.get(readme) if readme else None
+        docs = [readme_entry] if readme_entry is not None and not readme_entry.is_binary else []
+        docs += [e for e in inv.glob(*paths) if not e.is_binary and e.path != readme]
         covered: dict[str, str] = {}
         for entry in docs:
             if len(covered) == len(topics):
@@ -102,9 +106,10 @@ class OperationsDocsCheck(Check):
                 remediation=f"Add a `## {topic.replace('-', ' ').capitalize()}` section to the README or a page "
                             "under docs/ with the facts an operator needs."))
 
-        skipped: tuple[SkippedPath, ...] = skipped_matching(inv, lambda p: match_globs(p, paths))
+        skipped: tuple[SkippedPath, ...] = skipped_matching(
+            inv, lambda p: p in README_NAMES or match_globs(p, paths))
         skipped += tuple(SkippedPath(e.path, "binary file (not read as documentation)")
-                         for e in inv.glob(*paths) if e.is_binary)
+                         for e in inv.files if e.is_binary and (e.path in README_NAMES or match_globs(e.path, paths)))
         evidence = tuple(covered[t] for t in topics if t in covered)
         return CheckResult.from_findings(
             findings, pass_summary=f"README/docs cover all {len(topics)} operations topics",

@@ -139,3 +139,11 @@ def test_readme_symlinked_out_of_tree_is_not_read(tmp_path: Path) -> None:
     assert {f.rule for f in result.findings} == {"missing-readme", "missing-topic"}
     assert len(result.findings) == 7
     assert [(s.path, s.reason) for s in result.skipped] == [("README.md", "symlink leaves the repository")]
+
+
+def test_only_the_root_readme_counts_by_default(tmp_path: Path) -> None:
+    # A README deeper in the tree (vendored code, a sub-package) is not this service's docs.
+    write_tree(tmp_path, {"README.md": "# svc\n\nA service.\n", "vendor/lib/README.md": README,
+                          "docs/ops.md": OPERATIONS})
+    result = run_check("operations-docs", tmp_path)
+    assert sorted(f.aliases[0] for f in result.findings) == ["configuration", "dependencies", "deploy", "logs"]
