@@ -487,3 +487,30 @@ def test_action_inputs_say_what_a_step_does(tmp_path: Path) -> None:
               - uses: superfly/flyctl-actions/setup-flyctl@master
     """})
     assert rules(run_check("deploy-pipeline", tmp_path)) == ["no-deploy-job"]  # installing a CLI is not deploying
+
+
+def test_hostile_workflow_files_are_findings_not_crashes(tmp_path: Path) -> None:
+    import time
+
+    bomb = "on: push\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8)
+    ) + "jobs: {}\n"
+    write_tree(tmp_path, {
+        ".github/workflows/release.yml": GOOD,
+        ".github/workflows/bomb.yml": bomb,
+        ".github/workflows/binary.yml": b"on: push\x00\x00jobs:\n",
+        ".github/workflows/badjob.yml": "on: push\njobs:\n  x: just a string\n",
+        ".github/workflows/nojobs.yml": "on: push\nname: nothing\n",
+        ".github/workflows/steps-not-list.yml": "on: push\njobs:\n  x:\n    steps: {a: 1}\n    needs: 7\n",
+    })
+    start = time.monotonic()
+    result = run_check("deploy-pipeline", tmp_path)
+    assert time.monotonic() - start < 5
+    invalid = {f.path.rsplit("/", 1)[1]: f.message for f in by_rule(result, "invalid-workflow")}
+    assert set(invalid) == {"bomb.yml", "binary.yml", "badjob.yml", "nojobs.yml"}
+    assert "alias" in invalid["bomb.yml"]
+    assert "binary" in invalid["binary.yml"]
+    assert "not a mapping" in invalid["badjob.yml"]
+    assert "no `jobs:`" in invalid["nojobs.yml"]
+    assert any("release.yml" in e for e in result.evidence)

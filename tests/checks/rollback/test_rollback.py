@@ -370,3 +370,17 @@ def test_diff_mode_blocks_only_changed_migrations(tmp_path: Path) -> None:
     got = sorted((f.path, f.new, f.blocking) for f in result.findings)
     assert got == [("alembic/versions/new.py", True, True), ("alembic/versions/old.py", False, False)]
     assert result.status is Status.FAIL
+
+
+def test_device_symlink_and_hostile_names_neither_hang_nor_run(tmp_path: Path, monkeypatch) -> None:
+    marker = tmp_path / "pwned"  # `touch pwned` would create it in the working directory: run from tmp_path
+    monkeypatch.chdir(tmp_path)
+    write_tree(tmp_path, {
+        "scripts/rollback-$(touch pwned).sh": "#!/bin/sh\nset -e\n./deploy.sh previous\n",
+        "docs/a\n::error::x rollback.md": "# Rollback\n\nsteps\n",
+    })
+    os.symlink("/dev/urandom", tmp_path / "rollback.sh")
+    result = run_check("rollback", tmp_path)
+    assert result.status is Status.PASS
+    assert "rollback script scripts/rollback-$(touch pwned).sh" in result.evidence
+    assert not marker.exists()
