@@ -103,12 +103,14 @@ def classify(spec: str, path: str, line: int, source: str = "requirements") -> P
     if "${" in spec:
         return Unauditable(UNAUDITABLE, shown, "uses an environment variable that pip expands at install "
                            "time; the gate cannot know its value", path, line)
+    # pip reads a path or archive name as a local project even when it also parses as a
+    # name (``pkg.tar.gz``), so the path test comes first (``name @ url`` is handled below).
+    if _PATHLIKE.search(spec) and "@" not in spec.split("://", 1)[0]:
+        return Unauditable(UNAUDITABLE, shown, "is a local path or URL: installing it builds it (running "
+                           "its setup code) and its version is unknown", path, line)
     try:
         req = Requirement(spec)
     except InvalidRequirement:
-        if _PATHLIKE.search(spec):
-            return Unauditable(UNAUDITABLE, shown, "is a local path or URL: installing it builds it (running "
-                               "its setup code) and its version is unknown", path, line)
         return Unauditable(UNAUDITABLE, shown, "is not a valid requirement", path, line)
     name = canonicalize_name(req.name)
     if req.url:

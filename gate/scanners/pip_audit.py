@@ -148,13 +148,13 @@ def audit_pins(pins: Sequence[tuple[str, str]], *, service: str = "osv", osv_bas
         if remaining <= 0:
             raise ToolError(TOOL, f"timed out after {timeout:g} s and was stopped",
                             hint="Raise checks.dependencies.timeout in readiness.yml")
-        results.extend(_run_batch(group, service, osv_base, remaining))
+        results.extend(_run_batch(group, service, osv_base, remaining, timeout))
     version = tool_version(TOOL) if groups else "unknown"
     return AuditResult(tuple(results), version, len(groups), time.monotonic() - start)
 
 
 def _run_batch(group: list[tuple[str, str]], service: str, osv_base: Optional[str],
-               timeout: float) -> list[AuditedDependency]:
+               timeout: float, configured_timeout: float) -> list[AuditedDependency]:
     with tempfile.TemporaryDirectory(prefix="readiness-gate-pip-audit-") as tmp:
         req = Path(tmp) / "requirements.txt"
         req.write_text("".join(f"{n}=={v}\n" for n, v in group), encoding="utf-8")
@@ -179,7 +179,11 @@ def _run_batch(group: list[tuple[str, str]], service: str, osv_base: Optional[st
             # Exit 2 is an argparse usage error (an incompatible pip-audit); a signal is a crash.
             why = hint if exc.returncode in (None, 1) else (
                 "Check that pip-audit >= 2.7 is installed in the same environment as readiness-gate")
-            raise ToolError(TOOL, exc.problem, hint=why, argv=exc.argv, returncode=exc.returncode,
+            problem = exc.problem
+            if exc.returncode is None:  # timed out: report the configured budget, not what was left
+                problem = f"timed out after {configured_timeout:g} s (checks.dependencies.timeout) and was stopped"
+                why = hint.replace("If this runner", "Raise the timeout if the service is slow; if this runner")
+            raise ToolError(TOOL, problem, hint=why, argv=exc.argv, returncode=exc.returncode,
                             stderr=last_line(exc.stderr_tail)) from None
         try:
             deps = parse_report(run.stdout, group)
