@@ -34,8 +34,8 @@ import re
 from dataclasses import replace
 
 from gate.checks.interface import Check, CheckContext
-from gate.checks.ops_evidence import absence_note, dated_evidence, find_commands, named_scripts
-from gate.checks.workflows import load_workflows, named_jobs
+from gate.checks.ops_evidence import absence_note, command_notes, dated_evidence, named_scripts
+from gate.checks.workflows import WorkflowSet, load_workflows, named_jobs
 from gate.model import CheckResult, Finding, Severity
 
 BACKUP_NAME = re.compile(r"back[\s_.-]?up", re.IGNORECASE)
@@ -65,6 +65,18 @@ RESTORE_COMMANDS = re.compile(
 """Restore commands for the same tools as :data:`BACKUP_COMMANDS`."""
 
 
+def _evidence(context: CheckContext, wset: WorkflowSet, name: "re.Pattern[str]",
+              commands: "re.Pattern[str]", label: str) -> tuple[list[str], list[str]]:
+    """(evidence notes, empty candidates) from scripts and workflow jobs named like ``name`` and
+    from lines running ``commands``."""
+    # Workflow files are judged as workflows (a named job with steps), not as scripts.
+    wf_paths = [w.path for w in wset.workflows] + [p.path for p in wset.problems]
+    notes, empty = named_scripts(context.inventory, name, label, exclude=wf_paths)
+    notes += [f"{label} job {wf.path}:{job.line} (job {job.id})" for wf, job, _ in named_jobs(wset, name)]
+    notes += command_notes(context.inventory, commands, label)
+    return notes, empty
+
+
 class BackupsCheck(Check):
     """``backups``: see the module docstring for what counts and each finding."""
 
@@ -76,11 +88,7 @@ class BackupsCheck(Check):
         findings: list[Finding] = []
 
         wset = load_workflows(context)
-        # Workflow files are judged as workflows (a named job with steps), not as scripts.
-        wf_paths = [w.path for w in wset.workflows] + [p.path for p in wset.problems]
-        backup, empty_backup = named_scripts(inv, BACKUP_NAME, "backup", exclude=wf_paths)
-        backup += [f"backup job {wf.path}:{job.line} (job {job.id})" for wf, job, _ in named_jobs(wset, BACKUP_NAME)]
-        backup += [f"backup command `{' '.join(m.split())}` in {p}:{n}" for p, n, m in find_commands(inv, BACKUP_COMMANDS)]
+        backup, empty_backup = _evidence(context, wset, BACKUP_NAME, BACKUP_COMMANDS, "backup")
         declared = context.config.evidence.get("backups")
         if hasattr(declared, "get") and declared.get("mechanism"):
             loc = context.config.location_of("evidence.backups")
@@ -95,9 +103,7 @@ class BackupsCheck(Check):
                 remediation="Add the script or workflow that takes backups, or declare the managed mechanism "
                             "under `evidence.backups.mechanism` in readiness.yml."))
 
-        restore, empty_restore = named_scripts(inv, RESTORE_NAME, "restore", exclude=wf_paths)
-        restore += [f"restore job {wf.path}:{job.line} (job {job.id})" for wf, job, _ in named_jobs(wset, RESTORE_NAME)]
-        restore += [f"restore command `{' '.join(m.split())}` in {p}:{n}" for p, n, m in find_commands(inv, RESTORE_COMMANDS)]
+        restore, empty_restore = _evidence(context, wset, RESTORE_NAME, RESTORE_COMMANDS, "restore")
         remediation = (f"Restore a backup into a scratch environment, then set `evidence.restore-tested.date` "
                        f"to that day (at most {max_age} days ago).")
         dated = dated_evidence(context, "restore-tested", what="restore test", max_age_days=max_age,

@@ -283,7 +283,8 @@ def _judge(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, require_e
             remediation=f"Add `needs: [<test job>]` to job {job.id} so it runs only after the tests pass."))
     for path, gate_job in gates:
         findings.extend(_continue_findings(path, gate_job, pats, job.id))
-    if gates and job.condition and _IGNORES_RESULT.search(job.condition) and not _REQUIRES_SUCCESS.search(job.condition):
+    cond = job.condition
+    if gates and cond and _IGNORES_RESULT.search(cond) and not _REQUIRES_SUCCESS.search(cond):
         findings.append(Finding(
             "deploy-ignores-test-result",
             f"{label} has `if: {job.condition.strip()}`, so it runs even when the tests it needs fail.",

@@ -30,7 +30,7 @@ import re
 from dataclasses import replace
 
 from gate.checks.interface import Check, CheckContext
-from gate.checks.ops_evidence import dated_evidence, find_commands, is_vendored, read_text_or_none
+from gate.checks.ops_evidence import command_notes, dated_evidence, is_vendored, read_text_or_none
 from gate.inventory import FileEntry
 from gate.model import CheckResult, Finding, Severity
 
@@ -93,8 +93,7 @@ class LoadTestCheck(Check):
             tool = _definition(e, text)
             if tool:
                 evidence.append(f"{tool} load test {e.path}")
-        evidence += [f"load-test command `{' '.join(m.split())}` in {p}:{n}"
-                     for p, n, m in find_commands(inv, LOAD_COMMANDS)]
+        evidence += command_notes(inv, LOAD_COMMANDS, "load-test")
         findings: list[Finding] = []
         dated = dated_evidence(
             context, "load-tested", what="load test", max_age_days=max_age, stale_rule="load-test-stale",

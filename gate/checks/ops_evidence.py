@@ -164,6 +164,11 @@ def find_commands(inventory: Inventory, pattern: "re.Pattern[str]",
     return out
 
 
+def command_notes(inventory: Inventory, pattern: "re.Pattern[str]", label: str) -> list[str]:
+    """Evidence notes for :func:`find_commands` hits: ``"<label> command `pg_dump` in ops/x.sh:3"``."""
+    return [f"{label} command `{' '.join(m.split())}` in {p}:{n}" for p, n, m in find_commands(inventory, pattern)]
+
+
 @dataclass(frozen=True)
 class DatedEvidence:
     """The outcome of reading a dated declaration in ``readiness.yml`` ``evidence``."""

@@ -52,8 +52,8 @@ from typing import Optional
 
 from gate.checks.interface import Check, CheckContext
 from gate.checks.markdown_docs import front_matter, heading_matches, parse_sections
-from gate.checks.ops_evidence import (ROLLBACK_NAME, absence_note, find_commands, is_test_path, is_trivial_statement, is_vendored,
-                                      named_scripts, read_text_or_none, script_has_content)
+from gate.checks.ops_evidence import (ROLLBACK_NAME, absence_note, command_notes, is_test_path, is_trivial_statement,
+                                      is_vendored, named_scripts, read_text_or_none, script_has_content)
 from gate.checks.workflows import WorkflowSet, load_workflows, named_jobs
 from gate.config import ConfigError, parse_yaml
 from gate.inventory import FileEntry, Inventory, match_globs
@@ -103,7 +103,7 @@ class RollbackCheck(Check):
                                         exclude=[w.path for w in wset.workflows] + [p.path for p in wset.problems])
         evidence += _task_targets(inv)
         evidence += _workflow_evidence(wset)
-        evidence += [f"rollback command `{' '.join(m.split())}` in {p}:{n}" for p, n, m in find_commands(inv, ROLLBACK_COMMANDS)]
+        evidence += command_notes(inv, ROLLBACK_COMMANDS, "rollback")
         evidence += _runbook_evidence(inv)
 
         for path in empty:
