@@ -514,3 +514,22 @@ def test_hostile_workflow_files_are_findings_not_crashes(tmp_path: Path) -> None
     assert "not a mapping" in invalid["badjob.yml"]
     assert "no `jobs:`" in invalid["nojobs.yml"]
     assert any("release.yml" in e for e in result.evidence)
+
+
+def test_ignore_patterns_option(tmp_path: Path) -> None:
+    write_tree(tmp_path, {".github/workflows/docs.yml": """
+        on: push
+        jobs:
+          pages:
+            runs-on: ubuntu-latest
+            steps:
+              - run: mkdocs gh-deploy --force
+    """})
+    assert rules(run_check("deploy-pipeline", tmp_path)) == ["no-deploy-job"]
+    result = run_check("deploy-pipeline", tmp_path, config="""
+        version: 1
+        checks:
+          deploy-pipeline:
+            ignore-patterns: []
+    """)
+    assert rules(result) == ["deploy-not-gated-on-tests", "deploy-without-environment"]
