@@ -116,20 +116,18 @@ def _identity(api: GitHubApi) -> str:
 
 
 def _repo_relative(ctx: RunContext, root: Path, config: Config) -> Optional[str]:
-    """Repository-relative path of the readiness.yml in use (to read it on the base branch)."""
-    if config.source is None and not ctx.inputs.config:
-        candidate = Path(ctx.inputs.path) / "readiness.yml"
+    """Repository-relative path of the readiness.yml in use (to read it on the base branch).
+
+    The ``config`` input is relative to the workspace; a discovered file is relative to the
+    scanned ``path``; with no file at all, the base branch is asked for ``<path>/readiness.yml``.
+    None when the file lies outside the workspace.
+    """
+    if ctx.inputs.config:
+        candidate = ctx.workspace / ctx.inputs.config  # an absolute input replaces the workspace
     else:
-        candidate = Path(ctx.inputs.config) if ctx.inputs.config else root / (config.source or "readiness.yml")
-        if not candidate.is_absolute() and ctx.inputs.config:
-            # the `config` input is relative to the workspace like every path input
-            candidate = Path(ctx.inputs.config)
-    try:
-        absolute = candidate if candidate.is_absolute() else ctx.workspace / candidate
-        rel = os.path.relpath(os.path.normpath(absolute), os.path.normpath(ctx.workspace))
-    except ValueError:
-        return None
-    if rel.startswith(".."):
+        candidate = root / (config.source or "readiness.yml")
+    rel = os.path.relpath(os.path.normpath(candidate), os.path.normpath(ctx.workspace))
+    if rel == ".." or rel.startswith("../"):
         return None
     return Path(rel).as_posix()
 

@@ -220,3 +220,20 @@ def test_deferral_added_by_the_pr_counts_only_after_the_lead_approves_the_head(r
     second = runner.run(runner.env(event))
     assert second.code == 0
     assert [s["state"] for s in statuses(gh)] == ["failure", "success"]
+
+
+def test_diff_mode_scans_against_the_pr_base_commit(runner: Runner, gh: FakeGitHub) -> None:
+    import subprocess
+
+    from helpers import git_init
+
+    runner.repo(READY_FILES)
+    git_init(runner.workspace)
+    base = subprocess.run(["git", "-C", str(runner.workspace), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    runner.repo({"new.py": "x = 1\n"})
+    run = runner.run(runner.env(runner.pr_event(base=base), mode="auto", report_file="r.json"))
+    assert run.code == 0, run.stdout
+    doc = __import__("json").loads((runner.workspace / "r.json").read_text())
+    assert doc["mode"] == "diff" and doc["changed_since"] == base
+    assert doc["commit"] == HEAD
