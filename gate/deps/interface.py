@@ -15,6 +15,8 @@ from typing import Optional
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from gate.redact import redact
+
 UNPINNED = "unpinned-requirement"
 """Rule id: a requirement with a version range (``requests>=2``) or no version at all."""
 UNAUDITABLE = "unauditable-requirement"
@@ -92,9 +94,18 @@ class ParseResult:
         self.locked_names |= other.locked_names
 
 
+_USERINFO = re.compile(r"(?P<scheme>://)[^/@\s]+@")
+
+
 def shorten(text: str, limit: int = 200) -> str:
-    """``text`` on one line, at most ``limit`` characters (requirements can be hostile-long)."""
-    flat = " ".join(text.split())
+    """``text`` made safe to show: credentials removed, one line, at most ``limit`` characters.
+
+    Requirement lines can carry credentials (``pkg @ https://user:token@host/pkg.whl``,
+    ``git+https://<token>@github.com/...``): URL user-info is replaced by ``***`` and the rest
+    goes through :func:`gate.redact.redact`, so no finding message or skip reason repeats a
+    secret (promise 3). Hostile-long lines are cut.
+    """
+    flat = redact(_USERINFO.sub(r"\g<scheme>***@", " ".join(text.split())))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

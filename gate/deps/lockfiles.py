@@ -244,7 +244,7 @@ def _local(path: str, line: Optional[int], name: Any, where: str, result: ParseR
     if _canon(name):
         result.locked_names.add(_canon(name))  # type: ignore[arg-type]
     result.skipped.append((f"{path}: {shorten(str(name), 100)}",
-                           f"local package from directory {target!r} (the repository's own code; its "
+                           f"local package from directory {shorten(target, 120)!r} (the repository's own code; its "
                            "dependencies are audited from the lockfile)"))
 
 

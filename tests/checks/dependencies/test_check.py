@@ -292,3 +292,32 @@ def test_same_package_pinned_at_two_versions_is_audited_in_two_runs(tmp_path, os
     result = audit(tmp_path, osv)
     assert {(f.rule, f.path) for f in result.findings} >= {("PYSEC-2018-28", "requirements-legacy.txt")}
     assert sorted(osv.queried_packages()) == [("requests", "2.19.1"), ("requests", "2.31.0")]
+
+
+def test_cli_env_osv_url_reaches_pip_audit(tmp_path, osv, monkeypatch):
+    from gate.cli import main
+
+    repo = write_tree(tmp_path / "repo", {"requirements.txt": VULNERABLE})
+    monkeypatch.setenv("READINESS_GATE_OSV_URL", osv.base_url)
+    code = main(["check", str(repo), "--only", "dependencies", "--output", str(tmp_path / "out.txt")])
+    assert code == 1  # not ready: a required check fails
+    assert osv.queried_packages() == [("requests", "2.19.1")]
+    assert "PYSEC-2018-28" in (tmp_path / "out.txt").read_text()
+
+
+def test_credentials_in_requirements_never_reach_findings(tmp_path, osv, audit):
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    password = "hunter2-Very-Secret"
+    write_tree(tmp_path, {
+        "requirements.txt": f"--index-url https://bob:{password}@pypi.internal/simple\n"
+                            f"private @ https://bob:{password}@files.internal/private-1.0.whl\n"
+                            f"git+https://{token}@github.com/org/lib.git#egg=lib\n"
+                            f"-r https://{token}@raw.example/reqs.txt\n"
+                            "flask==3.0.0\n",
+    })
+    result = audit(tmp_path, osv)
+    assert result.status is Status.FAIL
+    assert len(result.findings) == 3
+    dumped = repr(result)
+    assert token not in dumped and password not in dumped
+    assert all(r.body is None or token not in json.dumps(r.body) for r in osv.requests)
