@@ -110,9 +110,9 @@ def _api_for(ctx: RunContext, policy: RetryPolicy) -> Optional[GitHubApi]:
     return GitHubApi(ctx.inputs.token, ctx.repository, base_url=ctx.api_url, policy=policy)
 
 
-def _identity(api: GitHubApi) -> str:
+def _identity(api: GitHubApi, ctx: RunContext) -> str:
     """The login our comments are written as (see :mod:`gate.github.comment`)."""
-    return api.identity() or os.environ.get("READINESS_GATE_BOT_LOGIN", "").strip() or ACTIONS_BOT
+    return api.identity() or ctx.bot_login or ACTIONS_BOT
 
 
 def _repo_relative(ctx: RunContext, root: Path, config: Config) -> Optional[str]:
@@ -187,7 +187,7 @@ def publish(api: GitHubApi, report: Report, *, number: Optional[int], sha: str, 
             body = _render("markdown", report, dataclasses.replace(render_options, max_chars=COMMENT_MAX_CHARS))
             if extra_failure:
                 body = body.replace(marker, f"{marker}\n> [!WARNING]\n> {extra_failure}\n", 1)
-            done: CommentResult = upsert_comment(api, number, body, marker=marker, identity=_identity(api))
+            done: CommentResult = upsert_comment(api, number, body, marker=marker, identity=_identity(api, ctx))
             result.comment_url = done.url
             outputs.log(f"readiness-gate: PR comment {done.action}: {done.url}", stream)
         except ApiError as err:

@@ -98,6 +98,9 @@ class RunContext:
     pull_request: Optional[PullRequest] = None
     default_branch: Optional[str] = None
     ref: Optional[str] = None
+    bot_login: Optional[str] = None
+    """``READINESS_GATE_BOT_LOGIN``: the login a GitHub App token writes as (its comments are
+    recognised as ours when ``GET /user`` is not available)."""
 
     @property
     def run_url(self) -> Optional[str]:
@@ -266,4 +269,5 @@ def read_context(env: Mapping[str, str] = os.environ) -> RunContext:
         pull_request=pr,
         default_branch=_str(repo_info.get("default_branch")) or None,
         ref=env.get("GITHUB_REF") or None,
+        bot_login=(env.get("READINESS_GATE_BOT_LOGIN") or "").strip() or None,
     )

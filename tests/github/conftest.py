@@ -3,7 +3,6 @@ and a simulated Actions runner (``gh_helpers.Runner``)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -23,5 +22,4 @@ def gh():
 
 @pytest.fixture
 def runner(tmp_path: Path, gh: FakeGitHub) -> Runner:
-    os.environ.pop("READINESS_GATE_BOT_LOGIN", None)
     return Runner(tmp_path, gh)

@@ -237,3 +237,26 @@ def test_diff_mode_scans_against_the_pr_base_commit(runner: Runner, gh: FakeGitH
     doc = __import__("json").loads((runner.workspace / "r.json").read_text())
     assert doc["mode"] == "diff" and doc["changed_since"] == base
     assert doc["commit"] == HEAD
+
+
+def test_with_a_personal_token_only_comments_of_that_login_are_ours(runner: Runner, gh: FakeGitHub) -> None:
+    """Under a PAT the identity is GET /user's login; a marked comment by the Actions bot is not ours."""
+    event = runner.pr_event()
+    other = gh.add_comment(7, MARK + "\nold bot comment", BOT, "Bot")
+    runner.repo(READY_FILES)
+    for _ in range(2):
+        assert runner.run(runner.env(event, token=gh.token)).code == 0
+    mine = [c for c in gh.comments(7) if c["user"]["login"] == "gate-bot"]
+    assert len(mine) == 1
+    assert next(c for c in gh.comments(7) if c["id"] == other["id"])["body"] == other["body"]
+
+
+def test_an_app_token_names_its_bot_login(runner: Runner, gh: FakeGitHub) -> None:
+    gh.add_token("ghs_app_token", "my-app[bot]", installation=True, type_="Bot")
+    event = runner.pr_event()
+    runner.repo(READY_FILES)
+    for _ in range(2):
+        env = runner.env(event, token="ghs_app_token")
+        env["READINESS_GATE_BOT_LOGIN"] = "my-app[bot]"
+        assert runner.run(env).code == 0
+    assert len([c for c in gh.comments(7) if c["user"]["login"] == "my-app[bot]"]) == 1

@@ -103,3 +103,15 @@ def test_undeclared_output_keys_are_refused() -> None:
 
     with pytest.raises(ValueError):
         outputs.format_outputs({"evil": "1"})
+
+
+def test_job_summary_fits_in_one_mebibyte() -> None:
+    calls = []
+
+    def render(max_chars: int) -> str:  # a renderer honouring max_chars, with 2-byte characters
+        calls.append(max_chars)
+        return "é" * min(max_chars, 900_000)
+
+    text = outputs.fit_summary(render)
+    assert len(text.encode("utf-8")) <= outputs.SUMMARY_LIMIT_BYTES
+    assert calls == [1_000_000, outputs.SUMMARY_LIMIT_BYTES // 4 - 64]
