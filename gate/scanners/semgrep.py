@@ -1,0 +1,431 @@
+"""semgrep adapter: one scan of explicit files with our local rules, parsed and checked fail-closed.
+
+semgrep always runs with ``--metrics=off --disable-version-check`` (plus
+``SEMGREP_ENABLE_VERSION_CHECK=0`` and ``SEMGREP_SEND_METRICS=off`` in its environment), only the
+rules shipped in ``policies/semgrep`` (a local directory: nothing is fetched from the registry)
+and ``--json`` output. It is handed *explicit target files* from the repository inventory, never a
+directory, so files the inventory skipped (symlinks leaving the tree, FIFOs, files above the size
+cap) are never scanned, and neither a repository's ``.semgrepignore``/``.gitignore`` nor
+semgrep's own target discovery decides what is examined (``--no-git-ignore``; explicit targets
+bypass ``.semgrepignore``, which a test pins). Targets are passed as ``./<path>`` so a file named
+``-rf.py`` is never read as an option, and in chunks that keep argv far below the kernel limit
+(:data:`ARGV_BUDGET_BYTES`); normally that is a single run.
+
+``--disable-nosem``: every match is reported, and :func:`nosem_suppressed` decides, with the same
+rules semgrep uses (``src/reporting/Nosemgrep.ml``), which ones a ``nosemgrep`` comment *would*
+hide. The checks then honour that only when readiness.yml allows inline suppressions
+(``../shared/THREATS.md`` row 12: a PR must not silence its own findings).
+
+Fail closed (``../shared/THREATS.md`` row 11): semgrep's documented exit codes are 0 (scan done),
+1 (findings, only with ``--error``, which we do not pass), 2 (fatal error) and 3-14 (specific
+failures: invalid target syntax under ``--strict``, invalid pattern, unparseable YAML, missing
+config, ...; semgrep docs, "CLI reference: exit codes"). Only 0 is accepted. Even then the output
+must be a JSON object with a ``results`` list, an ``errors`` list, ``paths.scanned`` and no
+``skipped_rules``; every entry of ``errors[]`` is classified: a problem with one target file
+(syntax error, partial parse, per-file timeout or memory limit) makes that file a named skip;
+``info`` entries and semgrep's own warnings about ``nosem`` ids are ignored; anything else
+(rule errors, fatal errors, unknown kinds) makes the scan fail with :class:`ToolError`.
+
+Nothing from the scanned code reaches our output: semgrep's ``extra.lines`` is never read,
+findings carry the rule's own message, and the fingerprint is a hash of the matched line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+
+from gate.model import Severity, SkippedPath
+from gate.redact import redact
+from gate.scanners.process import ToolError, run_tool
+
+TOOL = "semgrep"
+
+ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
+"""Environment for every semgrep run: no version check, no metrics (the CLI flags say the same)."""
+
+BASE_ARGS = ("scan", "--metrics=off", "--disable-version-check", "--json", "--disable-nosem",
+             "--no-git-ignore", "--max-target-bytes=0")
+"""Arguments before ``--config``: JSON, no network, every match reported, no file filtering by
+semgrep (the inventory already applied the size cap and skips; ``--max-target-bytes=0`` disables
+semgrep's own 1 MB cap so it cannot silently drop a file the inventory kept)."""
+
+ARGV_BUDGET_BYTES = 256 * 1024
+"""Bytes of target paths per semgrep invocation. Linux allows 2 MiB for argv plus environment
+(``getconf ARG_MAX``); a quarter-megabyte leaves room for a large CI environment. A repository
+with more paths than that is scanned in several runs whose results are merged."""
+
+SEVERITY = {
+    "ERROR": Severity.HIGH,
+    "WARNING": Severity.MEDIUM,
+    "INFO": Severity.LOW,
+    "CRITICAL": Severity.CRITICAL,
+    "HIGH": Severity.HIGH,
+    "MEDIUM": Severity.MEDIUM,
+    "LOW": Severity.LOW,
+}
+"""semgrep rule severity -> ours (ERROR/WARNING/INFO are the classic levels; semgrep 1.x also
+accepts CRITICAL/HIGH/MEDIUM/LOW). Anything else maps to ``unknown``, which ranks as critical."""
+
+EXIT_MEANINGS = {
+    1: "findings reported with --error",
+    2: "fatal error",
+    3: "invalid syntax in a target file",
+    4: "invalid pattern in a rule",
+    5: "unparseable rule YAML",
+    6: "a rule needs arbitrary code execution",
+    7: "rule configuration not found",
+    8: "invalid language in a rule",
+    9: "match timeout",
+    10: "match memory limit",
+    11: "lexical error in a target file",
+    12: "too many matches",
+    13: "invalid API key",
+    14: "scan failed",
+}
+"""semgrep's exit statuses (semgrep docs, "CLI reference", exit codes), for error messages."""
+
+_PARSE_ERRORS = {"Syntax error", "Lexical error", "Other syntax error", "AST builder error"}
+_LIMIT_ERRORS = {"Timeout": "timed out", "Out of memory": "ran out of memory",
+                 "Stack overflow": "overflowed its stack", "Fixpoint timeout": "timed out",
+                 "Too many matches": "stopped after too many matches"}
+"""``errors[].type`` values (semgrep ``Error.ml`` ``string_of_error_type``) that concern one
+target file: the file is reported as skipped (not, or not fully, examined)."""
+
+HINT = ("Run semgrep locally on the named files to see the full error "
+        "(semgrep scan --metrics=off --config <readiness-gate>/policies/semgrep <file>), "
+        "fix or exclude the file (checks.<id>.exclude), or report a bug if a shipped rule fails")
+
+
+@dataclass(frozen=True)
+class SemgrepMatch:
+    """One semgrep result, reduced to what a check may show (never the matched text)."""
+
+    rule: str
+    """Rule id without the prefix semgrep derives from the config path (``silent-except``)."""
+    check: str
+    """``metadata.readiness-check`` of the rule: the check the finding belongs to."""
+    message: str
+    """The rule's message (written by us, never contains scanned code)."""
+    path: str
+    """Repository-relative POSIX path."""
+    line: int
+    """1-based first line of the match."""
+    severity: Severity
+    fingerprint: str
+    """sha256 of rule, path, the whitespace-normalised first matched line and the occurrence
+    index of that triple, first 32 hex digits: stable when unrelated lines move."""
+    suppressed: bool
+    """True when a ``nosemgrep`` comment would hide this match (see :func:`nosem_suppressed`)."""
+
+
+@dataclass(frozen=True)
+class SemgrepScan:
+    """The outcome of one (possibly chunked) semgrep scan."""
+
+    matches: tuple[SemgrepMatch, ...]
+    skipped: tuple[SkippedPath, ...]
+    """Targets semgrep could not (fully) examine, with the reason."""
+    targets: frozenset[str]
+    """Repository-relative paths that were handed to semgrep."""
+    version: str
+    """semgrep's version as it reports it in its JSON (``1.182.0``) or ``unknown``."""
+    runs: int
+    """How many semgrep processes ran (one unless argv had to be chunked)."""
+
+
+LineReader = Callable[[str], Optional[list[str]]]
+"""Returns the lines (split on ``\\n`` only, as semgrep counts them) of a repository-relative
+path, or None when it cannot be read."""
+
+
+def chunk_targets(paths: Sequence[str], budget: int = ARGV_BUDGET_BYTES) -> list[list[str]]:
+    """Split ``paths`` into lists whose encoded ``./path`` arguments stay within ``budget`` bytes.
+
+    A single path longer than the budget still gets a chunk of its own (the kernel's limit per
+    argument is 128 KiB, far above any real path).
+    """
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    used = 0
+    for p in paths:
+        size = len(p.encode("utf-8")) + 3  # "./" and the NUL terminator
+        if current and used + size > budget:
+            chunks.append(current)
+            current, used = [], 0
+        current.append(p)
+        used += size
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
+         read_lines: LineReader, argv_budget: int = ARGV_BUDGET_BYTES) -> SemgrepScan:
+    """Run semgrep with the rules in ``config`` on ``targets`` (paths relative to ``root``).
+
+    Args:
+        root: repository root; semgrep runs there and reports paths relative to it.
+        targets: repository-relative POSIX paths of regular files to scan (never symlinks).
+        config: directory (or file) of semgrep rules.
+        timeout: seconds for the whole scan, all chunks together.
+        read_lines: how to read a target's lines (through the inventory) for nosemgrep and
+            fingerprints.
+        argv_budget: bytes of target paths per semgrep process (:func:`chunk_targets`).
+
+    Raises:
+        ToolError: semgrep missing, killed, timed out, exited non-zero, printed no or malformed
+            JSON, skipped a rule, or reported an error that is not about one target file.
+    """
+    ordered = sorted(set(targets))
+    deadline = time.monotonic() + timeout
+    raw_results: list[dict[str, Any]] = []
+    skipped: dict[str, str] = {}
+    version = "unknown"
+    chunks = chunk_targets(ordered, argv_budget)
+    for chunk in chunks:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ToolError(TOOL, f"timed out after {timeout:g} s and was stopped",
+                            hint="Raise checks.insecure-patterns.timeout / checks.error-handling.timeout "
+                                 "in readiness.yml or exclude generated code")
+        args = [*BASE_ARGS, "--config", str(config), *("./" + p for p in chunk)]
+        run = run_tool(TOOL, args, timeout=remaining, ok_codes=tuple(range(0, 128)), cwd=str(root), env=ENV)
+        data = _load_json(run.stdout, run.stderr)
+        if run.returncode != 0:
+            meaning = EXIT_MEANINGS.get(run.returncode, "unexpected status")
+            raise ToolError(TOOL, f"exited with status {run.returncode} ({meaning})",
+                            hint=_errors_summary(data) + HINT, returncode=run.returncode, stderr=run.stderr)
+        results, per_file = _validate(data, set(chunk))
+        raw_results.extend(results)
+        skipped.update(per_file)
+        if isinstance(data.get("version"), str) and data["version"].strip():
+            version = data["version"].strip()
+    matches = _matches(raw_results, set(ordered), read_lines)
+    return SemgrepScan(
+        matches=tuple(matches),
+        skipped=tuple(SkippedPath(p, r) for p, r in sorted(skipped.items())),
+        targets=frozenset(ordered),
+        version=version,
+        runs=len(chunks),
+    )
+
+
+def _load_json(stdout: str, stderr: str) -> dict[str, Any]:
+    if not stdout.strip():
+        raise ToolError(TOOL, "printed no output (expected a JSON report)", hint=HINT, stderr=stderr)
+    try:
+        data = json.loads(stdout)
+    except ValueError as exc:
+        raise ToolError(TOOL, f"printed output that is not JSON ({exc.msg} at line {exc.lineno})",
+                        hint=HINT, stderr=stderr) from None
+    if not isinstance(data, dict):
+        raise ToolError(TOOL, "printed JSON that is not an object (expected a report)", hint=HINT, stderr=stderr)
+    return data
+
+
+def _errors_summary(data: Mapping[str, Any]) -> str:
+    """``"semgrep reported: <first errors>. "`` from ``errors[]``, redacted and shortened."""
+    errors = data.get("errors")
+    if not isinstance(errors, list) or not errors:
+        return ""
+    parts = []
+    for e in errors[:3]:
+        if isinstance(e, dict):
+            parts.append(f"{_kind(e.get('type'))}: {_short(e.get('message'))}")
+    more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
+    return "semgrep reported: " + "; ".join(parts) + more + ". "
+
+
+def _short(text: Any, limit: int = 240) -> str:
+    flat = " ".join(str(text or "").split())
+    flat = redact(flat)
+    return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
+def _kind(type_: Any) -> str:
+    """The error kind: ``"Syntax error"``, or the first element of ``["PartialParsing", ...]``."""
+    if isinstance(type_, list) and type_:
+        return str(type_[0])
+    return str(type_ or "unknown")
+
+
+def _norm(path: str) -> str:
+    p = posixpath.normpath(path.replace("\\", "/"))
+    return p[2:] if p.startswith("./") else p
+
+
+def _validate(data: Mapping[str, Any], chunk: set[str]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Check the report's shape and classify ``errors[]``; return results and per-file skips."""
+    results = data.get("results")
+    if not isinstance(results, list):
+        raise ToolError(TOOL, "report has no 'results' list", hint=HINT)
+    errors = data.get("errors")
+    if not isinstance(errors, list):
+        raise ToolError(TOOL, "report has no 'errors' list", hint=HINT)
+    skipped_rules = data.get("skipped_rules") or []
+    if skipped_rules:
+        ids = sorted({str(r.get("rule_id", "?")) for r in skipped_rules if isinstance(r, dict)})
+        raise ToolError(TOOL, f"skipped rules {', '.join(ids) or '(unnamed)'}, so the scan is incomplete",
+                        hint="This semgrep version cannot run a shipped rule; install the semgrep "
+                             "version readiness-gate requires")
+    per_file: dict[str, str] = {}
+    fatal: list[str] = []
+    for e in errors:
+        if not isinstance(e, dict):
+            fatal.append("malformed error entry")
+            continue
+        kind = _kind(e.get("type"))
+        level = str(e.get("level", "error")).lower()
+        path = _norm(str(e["path"])) if isinstance(e.get("path"), str) else None
+        if level == "info":
+            continue
+        if kind == "SemgrepWarning" and "nosem" in str(e.get("message", "")):
+            continue  # a nosemgrep comment naming another rule: irrelevant with --disable-nosem
+        if path is not None and path in chunk:
+            if kind == "PartialParsing":
+                per_file.setdefault(path, _partial_reason(e))
+                continue
+            if kind in _PARSE_ERRORS:
+                per_file[path] = "semgrep could not parse it (syntax error); not scanned"
+                continue
+            if kind in _LIMIT_ERRORS:
+                rule = _rule_id(str(e.get("rule_id") or "")) or "a rule"
+                per_file[path] = f"semgrep {_LIMIT_ERRORS[kind]} on it ({rule}); not fully scanned"
+                continue
+        fatal.append(f"{kind}: {_short(e.get('message'))}")
+    if fatal:
+        more = f" (+{len(fatal) - 3} more)" if len(fatal) > 3 else ""
+        raise ToolError(TOOL, "reported errors: " + "; ".join(fatal[:3]) + more, hint=HINT)
+    paths = data.get("paths")
+    scanned = paths.get("scanned") if isinstance(paths, dict) else None
+    if not isinstance(scanned, list):
+        raise ToolError(TOOL, "report has no 'paths.scanned' list, so what was scanned is unknown", hint=HINT)
+    done = {_norm(str(p)) for p in scanned}
+    for missing in sorted(chunk - done):
+        per_file.setdefault(missing, "semgrep did not scan it")
+    return results, per_file
+
+
+def _partial_reason(error: Mapping[str, Any]) -> str:
+    spans = error.get("spans") if isinstance(error.get("spans"), list) else []
+    lines = []
+    for s in spans:
+        try:
+            a, b = int(s["start"]["line"]), int(s["end"]["line"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        lines.append(f"{a}" if a == b else f"{a}-{b}")
+    where = f"lines {', '.join(lines[:5])}" if lines else "some lines"
+    return f"semgrep could not parse {where} (syntax error); the rest was scanned"
+
+
+def _rule_id(check_id: str) -> str:
+    """Our rule id from semgrep's ``check_id``: semgrep prefixes the config path
+    (``policies.semgrep.silent-except``); our ids are kebab-case without dots."""
+    return check_id.rsplit(".", 1)[-1]
+
+
+def _matches(results: Iterable[dict[str, Any]], targets: set[str], read_lines: LineReader) -> list[SemgrepMatch]:
+    out: list[SemgrepMatch] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    cache: dict[str, Optional[list[str]]] = {}
+    parsed = []
+    for r in results:
+        try:
+            check_id = str(r["check_id"])
+            path = _norm(str(r["path"]))
+            line = int(r["start"]["line"])
+            extra = r["extra"]
+            message = " ".join(str(extra["message"]).split())
+            severity_name = str(extra.get("severity", "")).upper()
+            metadata = extra.get("metadata") or {}
+        except (KeyError, TypeError, ValueError):
+            raise ToolError(TOOL, "report has a result without check_id/path/start.line/extra.message",
+                            hint=HINT) from None
+        rule = _rule_id(check_id)
+        check = metadata.get("readiness-check") if isinstance(metadata, dict) else None
+        if not isinstance(check, str) or not check:
+            raise ToolError(TOOL, f"rule {rule} has no metadata.readiness-check",
+                            hint="The shipped rules are broken; reinstall readiness-gate or report a bug")
+        parsed.append((path, line, rule, check, message, severity_name))
+    for path, line, rule, check, message, severity_name in sorted(parsed):
+        if path not in cache:
+            cache[path] = read_lines(path) if path in targets else None
+        lines = cache[path]
+        text = lines[line - 1] if lines is not None and 0 < line <= len(lines) else ""
+        normalised = " ".join(text.split())
+        key = (rule, path, normalised)
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        digest = hashlib.sha256("\0".join((rule, path, normalised, str(n))).encode("utf-8")).hexdigest()[:32]
+        out.append(SemgrepMatch(
+            rule=rule, check=check, message=message, path=path, line=line,
+            severity=SEVERITY.get(severity_name, Severity.UNKNOWN), fingerprint=digest,
+            suppressed=nosem_suppressed(lines, line, rule) if lines is not None else False,
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- nosemgrep
+
+_IDS = r"(?:[:=][\s]?(?P<ids>(?:[^,\s](?:[,\s]+)?)+))?"
+_NOSEM_INLINE = re.compile(r" nosem(?:grep)?" + _IDS, re.IGNORECASE)
+_NOSEM_PREVIOUS = re.compile(r"^[^a-zA-Z0-9]* *nosem(?:grep)?" + _IDS, re.IGNORECASE)
+_VALID_RULE_ID = re.compile(r"^[A-Za-z0-9._-]+$")
+MAX_NOSEM_LINE = 4096
+"""Only this many characters of a line are searched for a nosemgrep comment (bounded work on
+minified or hostile lines; the regexes are linear but lines can be megabytes long)."""
+
+
+def nosem_suppressed(lines: Sequence[str], line: int, rule: str) -> bool:
+    """True when semgrep would hide a match of ``rule`` starting at 1-based ``line``.
+
+    Mirrors semgrep's ``Nosemgrep.rule_match_nosem`` (``src/reporting/Nosemgrep.ml``): a
+    `` nosem``/`` nosemgrep`` comment on the match's first line, or alone on the line before it;
+    without ids it hides every rule; with ``: id1, id2`` only rules whose id ends with one of
+    them (dot-separated suffix, as ``Rule_ID.ends_with``).
+    """
+    current = lines[line - 1][:MAX_NOSEM_LINE] if 0 < line <= len(lines) else ""
+    previous = lines[line - 2][:MAX_NOSEM_LINE] if 1 < line <= len(lines) + 1 else ""
+    found: list[Optional[list[str]]] = []
+    for m in _NOSEM_INLINE.finditer(current):
+        found.append(_ids(m))
+    if line > 1:
+        m = _NOSEM_PREVIOUS.search(previous)
+        if m:
+            found.append(_ids(m))
+    if not found:
+        return False
+    ids = [i for group in found if group for i in group]
+    if not ids:
+        return True
+    return any(_id_matches(rule, i) for i in ids)
+
+
+def _ids(match: re.Match[str]) -> Optional[list[str]]:
+    raw = match.group("ids")
+    if raw is None:
+        return None
+    out = []
+    for part in raw.split(","):
+        token = part.strip(" ").split(" ")[0].strip('"')
+        out.append(token)
+    return out
+
+
+def _id_matches(rule: str, given: str) -> bool:
+    """``given`` names ``rule``: equal, or a dotted id ending with it (semgrep prefixes ids with
+    the config path, ``policies.semgrep.silent-except``, and accepts any dot-suffix of that)."""
+    if not given or not _VALID_RULE_ID.match(given):
+        return False
+    return given == rule or given.endswith("." + rule)
+
+
+__all__ = ["SemgrepMatch", "SemgrepScan", "chunk_targets", "nosem_suppressed", "scan", "TOOL"]
