@@ -207,6 +207,7 @@ class GitHubApi:
         if repo.count("/") != 1 or not all(repo.split("/")):
             raise ValueError(f"not an owner/name repository: {repo!r}")
         self.repo_name = repo
+        self._token = token
         self.policy = policy
         self._sleep = sleep
         retry = _BoundedRetry(
@@ -301,9 +302,14 @@ class GitHubApi:
         ``Resource not accessible by integration``. Its comments are authored by
         ``github-actions[bot]`` (type ``Bot``), which callers then assume.
 
+        Tokens with GitHub's installation-token prefix ``ghs_`` (GitHub docs, "About
+        authentication with a GitHub App": token prefixes) are not asked at all.
+
         Raises:
             ApiError: any other failure (401 bad credentials, 5xx after retries).
         """
+        if self._token.startswith("ghs_"):
+            return None
         try:
             return self.call(lambda: self._gh.get_user().login)
         except ApiError as err:

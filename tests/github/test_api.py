@@ -105,6 +105,10 @@ def test_bad_token_is_401(gh: FakeGitHub) -> None:
 
 def test_identity_of_installation_token_is_unknown_and_of_a_pat_is_its_login(gh: FakeGitHub) -> None:
     assert api_for(gh).identity() is None
+    assert not gh.calls("GET", r"^/user$"), "a ghs_ installation token is not asked GET /user"
+    gh.add_token("v1.0123456789abcdef", "some-app[bot]", installation=True, type_="Bot")
+    assert api_for(gh, token="v1.0123456789abcdef").identity() is None  # 403 from GET /user
+    assert len(gh.calls("GET", r"^/user$")) == 1
     assert api_for(gh, token=gh.token).identity() == "gate-bot"
 
 

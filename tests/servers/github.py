@@ -109,7 +109,7 @@ class FakeGitHub:
     """
 
     def __init__(self, owner: str = "octo", repo: str = "app", *, prefix: str = "",
-                 token: str = "ghs_test_token", installation_token: str = "ghs_install_token",
+                 token: str = "ghp_test_token", installation_token: str = "ghs_install_token",
                  user: Optional[dict[str, Any]] = None) -> None:
         self.owner, self.repo = owner, repo
         self.prefix = prefix.rstrip("/")
