@@ -26,17 +26,25 @@ are listed as skipped with that reason instead (promise 5).
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import functools
+import hashlib
 import json
+import multiprocessing
 import os
 import re
+import secrets as secrets_mod
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from gate.inventory import FileEntry, Inventory, InventoryError
 from gate.model import SkippedPath
 from gate.scanners.process import ToolError, run_tool
+from gate.secrets import cache as cache_mod
+from gate.secrets import prefilter
 
 TOOL = "detect-secrets"
 """Executable name (override with ``READINESS_GATE_DETECT_SECRETS_BIN``)."""
@@ -219,26 +227,174 @@ def stage(root: str, files: Iterable[tuple[str, bytes]]) -> list[str]:
     return written
 
 
+def _canary(taken: Callable[[str], bool]) -> tuple[str, str, str]:
+    """(path, content, hashed secret) of a canary file: a fresh synthetic GitHub token.
+
+    Every scan stages it and requires detect-secrets to report exactly it: a scanner that runs
+    but detects nothing (a broken install, a stub printing ``{"results": {}}``, plugins that did
+    not load) is an error, not a clean result. The prefilter may leave nothing else to scan, so
+    the canary is also what makes every run exercise the scanner.
+    """
+    token = "gh" + "p_" + secrets_mod.token_hex(18)  # 36 characters, the classic token shape
+    path = ".readiness-gate-canary.py"
+    while taken(path):
+        path = "_" + path
+    return path, f'CANARY = "{token}"\n', hashlib.sha1(token.encode()).hexdigest()
+
+
+def _cache_salt() -> str:
+    """What, besides a file's path and bytes, decides its findings: scanner version, flags,
+    our plugins' source and the prefilter version (cache key component)."""
+    h = hashlib.sha256()
+    h.update(f"{_inprocess_version()}\0{SCAN_FLAGS}\0{prefilter.PREFILTER_VERSION}\0".encode())
+    h.update(Path(PLUGINS_FILE).read_bytes())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _inprocess_version() -> str:
+    try:
+        from detect_secrets.__version__ import VERSION
+    except ImportError:
+        return "unavailable"
+    return str(VERSION)
+
+
+def _expected_plugins() -> list[dict]:
+    """The ``plugins_used`` a scan with :data:`SCAN_FLAGS` reports with detect-secrets 1.5.0."""
+    names = [n for n in prefilter.ANCHORS if n not in REPLACED_PLUGINS]
+    return [{"name": n} for n in names] + [{"name": "Base64HighEntropyString", "limit": 4.5},
+                                           {"name": "HexHighEntropyString", "limit": 3.0}]
+
+
+def _plan_batch(batch: list[tuple[str, bytes, str]], reduce: bool) -> list[prefilter.FilePlan]:
+    """Worker-process entry point: plan a batch of (path, bytes, text)."""
+    anchors = prefilter.anchors_for(_expected_plugins()) if reduce else None
+    out = []
+    for path, data, text in batch:
+        plan = prefilter.plan_file(path, data, text, anchors)
+        # The parent has the original bytes: do not send them back.
+        out.append(prefilter.FilePlan(plan.kind, b"" if plan.kind == "whole" else plan.data, plan.lines))
+    return out
+
+
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+"""Below this much text, planning runs in the calling process (a worker pool costs ~0.5 s)."""
+
+BATCH_BYTES = 1024 * 1024
+"""Bytes of text per task sent to a planning worker."""
+
+
+def _plan_all(items: list[tuple[str, bytes, str]], *, reduce: bool, jobs: int) -> list[prefilter.FilePlan]:
+    total = sum(len(d) for _, d, _ in items)
+    workers = jobs or os.cpu_count() or 1
+    if total < PARALLEL_MIN_BYTES or workers <= 1:
+        return _plan_batch(items, reduce)
+    batches: list[list[tuple[str, bytes, str]]] = [[]]
+    size = 0
+    for item in items:
+        if size >= BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += len(item[1])
+    # spawn, not fork: the runner calls checks from threads, and forking a threaded process can
+    # deadlock on locks held by other threads.
+    ctx = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=ctx) as pool:
+        results = pool.map(_plan_batch, batches, [reduce] * len(batches))
+        return [plan for batch in results for plan in batch]
+
+
 def scan(inventory: Inventory, entries: Sequence[FileEntry], *, timeout: float, jobs: int = 0,
-         cache_dir: Optional[str] = None) -> ScanOutcome:
+         cache_dir: Optional[str] = None, reduce: bool = True) -> ScanOutcome:
     """Scan ``entries`` (text files of ``inventory``) with detect-secrets.
 
-    ``jobs`` (worker processes, 0 = CPU count) and ``cache_dir`` are accepted for the fast path.
+    Args:
+        inventory: the repository inventory (every read goes through it).
+        entries: the files to scan.
+        timeout: seconds the detect-secrets run may take.
+        jobs: planning worker processes (0: CPU count).
+        cache_dir: directory of the content-addressed result cache (:mod:`gate.secrets.cache`),
+            or None.
+        reduce: use the line prefilter (:mod:`gate.secrets.prefilter`); False stages every file
+            whole (what a plain ``detect-secrets scan`` sees).
 
     Raises:
-        ToolError: see :func:`run_detect_secrets`.
+        ToolError: see :func:`run_detect_secrets`, or the canary was not reported.
     """
+    start = time.monotonic()
+    stats: dict[str, Any] = {"files": 0, "bytes": 0, "cached": 0, "skipped_by_prefilter": 0,
+                             "whole": 0, "reduced": 0, "lines_total": 0, "lines_staged": 0}
+    reduce = reduce and _inprocess_version() in prefilter.VERIFIED_DETECT_SECRETS
+    store = cache_mod.Cache(cache_dir, _cache_salt()) if cache_dir else None
     skipped: list[SkippedPath] = []
-    payload: list[tuple[str, bytes]] = []
+    secrets: list[RawSecret] = []
+    todo: list[tuple[str, bytes, str]] = []
+    keys: dict[str, str] = {}
     for entry in entries:
         got = read_text_for_scan(inventory, entry)
         if isinstance(got, SkippedPath):
             skipped.append(got)
+            continue
+        data, text = got
+        stats["files"] += 1
+        stats["bytes"] += len(data)
+        if store is not None:
+            key = store.key(entry.path, data)
+            hit = store.get(key)
+            if hit is not None:
+                stats["cached"] += 1
+                secrets.extend(RawSecret(entry.path, line, t, h) for line, t, h in hit)
+                continue
+            keys[entry.path] = key
+        todo.append((entry.path, data, text))
+    plans = _plan_all(todo, reduce=reduce, jobs=jobs)
+    stats["plan_s"] = round(time.monotonic() - start, 3)
+    payload: list[tuple[str, bytes]] = []
+    line_maps: dict[str, tuple[int, ...]] = {}
+    for (path, data, text), plan in zip(todo, plans):
+        n_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+        stats["lines_total"] += n_lines
+        if plan.kind == "skip":
+            stats["skipped_by_prefilter"] += 1
+        elif plan.kind == "whole":
+            stats["whole"] += 1
+            stats["lines_staged"] += n_lines
+            payload.append((path, data))
         else:
-            payload.append((entry.path, got[0]))
-    if not payload:
-        return ScanOutcome((), "not run", 0, tuple(skipped))
+            stats["reduced"] += 1
+            stats["lines_staged"] += len(plan.lines)
+            payload.append((path, plan.data))
+            line_maps[path] = plan.lines
+    canary_path, canary_text, canary_hash = _canary(lambda p: inventory.get(p) is not None
+                                                    or inventory.was_skipped(p))
+    payload.append((canary_path, canary_text.encode()))
     with tempfile.TemporaryDirectory(prefix="readiness-gate-secrets-") as tmp:
         staged = stage(tmp, payload)
-        secrets, version = run_detect_secrets(tmp, timeout=timeout, expected=staged)
-    return ScanOutcome(tuple(sorted(set(secrets))), version, len(staged), tuple(skipped))
+        found, version = run_detect_secrets(tmp, timeout=timeout, expected=staged)
+    canary = [s for s in found if s.path == canary_path]
+    if [(s.line, s.type_name, s.hashed_secret) for s in canary] != [(1, "GitHub Token", canary_hash)]:
+        raise ToolError(TOOL, "did not detect the canary secret readiness-gate planted to test it",
+                        hint="The scanner runs but does not detect secrets; check the detect-secrets "
+                             "installation (detect-secrets scan --list-all-plugins)")
+    fresh: list[RawSecret] = []
+    for s in found:
+        if s.path == canary_path:
+            continue
+        lines = line_maps.get(s.path)
+        if lines is not None:
+            if s.line > len(lines):
+                raise ToolError(TOOL, "reported a line outside the file it was given")
+            s = RawSecret(s.path, lines[s.line - 1], s.type_name, s.hashed_secret)
+        fresh.append(s)
+    secrets.extend(fresh)
+    if store is not None and version == _inprocess_version():
+        by_path: dict[str, list[tuple[int, str, str]]] = {p: [] for p, _, _ in todo}
+        for s in fresh:
+            by_path[s.path].append((s.line, s.type_name, s.hashed_secret))
+        for path, items in by_path.items():
+            store.put(keys[path], items)
+    stats["scanned_s"] = round(time.monotonic() - start, 3)
+    stats["reduce"] = reduce
+    return ScanOutcome(tuple(sorted(set(secrets))), version, stats["files"], tuple(skipped), stats)

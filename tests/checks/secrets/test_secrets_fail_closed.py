@@ -46,7 +46,11 @@ CASES = {
     "unknown-file": (_json({"version": "1.5.0", "plugins_used": VALID_PLUGINS,
                             "results": {"/etc/passwd": []}}), "reported a file that was not given"),
     "bad-entry": (_json({"version": "1.5.0", "plugins_used": VALID_PLUGINS,
-                         "results": {"app.py": [{"type": "X", "line_number": "1"}]}}), "without type"),
+                         "results": {".readiness-gate-canary.py": [{"type": "X", "line_number": "1"}]}}),
+                  "without type"),
+    # Valid output that detects nothing: the planted canary secret is missing.
+    "detects-nothing": (_json({"version": "1.5.0", "plugins_used": VALID_PLUGINS, "results": {}}),
+                        "did not detect the canary"),
 }
 
 

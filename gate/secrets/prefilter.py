@@ -1,0 +1,275 @@
+"""A prefilter that hands detect-secrets only the lines it could report, with identical results.
+
+Why: detect-secrets spends its time in per-line, per-plugin Python overhead (about 30 plugin
+calls with argument injection for every line; ~0.3 MB/s per core, issue #6), while almost every
+line of real code can match no plugin at all. Reading and regex-searching the bytes is ~100×
+cheaper than that.
+
+How (and why the findings stay *exactly* those of ``detect-secrets scan --all-files``):
+
+1. **Anchors.** For every enabled plugin, :data:`ANCHORS` holds patterns such that any line on
+   which the plugin can report a secret contains a match of one of them. Each anchor is a
+   sub-pattern every match of the plugin's own regexes must contain (a literal token prefix, the
+   keyword alternation, the secret part of an assignment regex), or the plugin's regex itself;
+   they are compiled with the plugin's own flags (``IGNORECASE`` where it uses it, so Unicode case
+   folding agrees). High-entropy plugins report quoted runs of their charset whose Shannon entropy
+   exceeds the limit; entropy of a string of length ``n`` is at most ``log2(n)``, so only quoted
+   runs of at least ``floor(2**limit)`` characters can qualify. No anchor can match a newline, so
+   searching the whole file and mapping match offsets to lines finds every candidate line.
+2. **Reduced files.** A file with candidate lines is staged with only those lines (in order);
+   reported line numbers are mapped back. detect-secrets reads a file's lines, then runs plugins
+   and filters per line; with verification off (``--no-verify``) and the inline-allowlist filter
+   disabled, nothing in 1.5 looks at other lines (the code snippet "context" is only used by
+   those two), so each kept line yields what it yields in the full file.
+3. **Transformers.** detect-secrets first tries to parse a file as INI/YAML ("transformers") and
+   scans the rewritten lines instead when that works (and, if nothing was found, tries again with
+   "eager" transformers). Rewritten lines differ from the raw ones, so any file that one of its
+   transformers can parse — in full or reduced form — is staged whole and unmodified. The check
+   calls detect-secrets' own transformer code for this.
+4. **No candidates, no transformation** means detect-secrets cannot report anything in the file;
+   it is not staged at all.
+
+Plugins without an anchor (a plugin set or detect-secrets version this was not verified
+against) disable reduction: every file is then staged whole (:func:`anchors_for` returns None).
+Tests and ``benchmarks/secrets_bench.py`` compare the result with a plain
+``detect-secrets scan --all-files`` on real code.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import io
+import math
+import re
+import string
+from dataclasses import dataclass
+from typing import Optional, Pattern, Sequence
+
+VERIFIED_DETECT_SECRETS = ("1.5.0",)
+"""detect-secrets versions whose scan pipeline the exactness argument above was checked against
+(source of ``detect_secrets/core/scan.py``, ``plugins/*``, ``filters/*``, ``transformers/*``)."""
+
+PREFILTER_VERSION = "1"
+"""Part of the cache key: bump when anchors or staging change."""
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """One prefilter pattern: it can never match a newline."""
+
+    pattern: Pattern[str]
+    folded: bool = False
+    """True: searched (case-sensitively, lower-case pattern) in the *case-folded* text, which
+    stands in for an ``IGNORECASE`` search of the plugin (see :func:`fold`); this is much faster
+    than an ``IGNORECASE`` search and matches at least as much."""
+
+
+def _a(pattern: str) -> Anchor:
+    return Anchor(re.compile(pattern))
+
+
+def _f(pattern: str) -> Anchor:
+    assert pattern == pattern.lower(), pattern
+    return Anchor(re.compile(pattern), folded=True)
+
+
+_KEYWORDS = ("api_?key|auth_?key|service_?key|account_?key|db_?key|database_?key|priv_?key|"
+             "private_?key|client_?key|db_?pass|database_?pass|key_?pass|password|passwd|pwd|"
+             "secret|contrase")
+"""detect_secrets.plugins.keyword.DENYLIST (1.5.0), every keyword regex contains one of them
+(``contraseña``/``contrasena`` shortened to their common prefix ``contrase``)."""
+
+_GITLAB = r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|GR1348941"
+
+ANCHORS: dict[str, tuple[Anchor, ...]] = {
+    # Regexes quoted from detect-secrets 1.5.0 plugins; each anchor is a contiguous part of every
+    # match of the plugin. A lookbehind only moves where a search may start inside a run
+    # (a run of >= N class characters contains one that starts at the run's beginning).
+    "ArtifactoryDetector": (_a(r"AKC[a-zA-Z0-9]{10,}|AP[\dABCDEF][a-zA-Z0-9]{8,}"),),
+    "AWSKeyDetector": (_a(r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}"),
+                       _f(r"['\"][0-9a-z/+]{40}['\"]")),
+    "AzureStorageKeyDetector": (_a(r"AccountKey="),),
+    "BasicAuthDetector": (_a(r"://[^:/?#\[\]@!$&'()*+,;=\s]+:[^:/?#\[\]@!$&'()*+,;=\s]+@"),),
+    "CloudantDetector": (_f(r"cl(?:ou|oudant)?[-_]?(?:api)?(?:key|pwd|pw|password|pass|token)|\.cloudant\.com"),),
+    "DiscordBotTokenDetector": (_a(r"\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}"),),
+    "GitHubTokenDetector": (_a(r"gh[pousr]_"),),
+    "GitLabTokenDetector": (_a(_GITLAB),),
+    "IbmCloudIamDetector": (_f(r"(?<![a-z0-9_\-])[a-z0-9_\-]{44}"),),
+    # 48 hex characters are also 44 of IBM IAM's class: the same anchor covers both.
+    "IbmCosHmacDetector": (_f(r"(?<![a-z0-9_\-])[a-z0-9_\-]{44}"),),
+    "IPPublicDetector": (_a(r"(?<=[0-9])\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]"),),
+    "JwtTokenDetector": (_a(r"eyJ"),),
+    "KeywordDetector": (_f(_KEYWORDS),),
+    "MailchimpDetector": (_a(r"-us[0-9]"),),
+    "NpmDetector": (_a(r":_authToken="),),
+    "OpenAIDetector": (_a(r"T3BlbkFJ"),),
+    "PrivateKeyDetector": (_a(r"PRIVATE KEY|PuTTY-User-Key-File-2"),),
+    "PypiTokenDetector": (_a(r"pypi-AgE"),),
+    "SendGridDetector": (_a(r"SG\.[a-zA-Z0-9_-]{22}\.[a-zA-Z0-9_-]{43}"),),
+    "SlackDetector": (_f(r"xox[abposr]-|hooks\.slack\.com"),),
+    "SoftlayerDetector": (_f(r"softlayer|sl[-_]?(?:api)?[-_]?(?:key|pwd|password|pass|token)"),),
+    "SquareOAuthDetector": (_a(r"sq0csp-"),),
+    "StripeDetector": (_a(r"k_live_"),),
+    "TelegramBotTokenDetector": (_a(r"(?<=\d):[0-9A-Za-z_-]{35}"),),
+    "TwilioKeyDetector": (_a(r"AC[a-z0-9]{32}|SK[a-z0-9]{32}"),),
+    # readiness-gate's plugins (gate/secrets/plugins.py): their literal prefixes.
+    "GitHubFineGrainedTokenDetector": (_a(r"github_pat_"),),
+    "OpenAIProjectKeyDetector": (_a(r"sk-(?:proj|svcacct|admin)-"),),
+    "AnthropicKeyDetector": (_a(r"sk-ant-"),),
+    "SlackAppTokenDetector": (_a(r"xapp-|xoxe"),),
+    "GoogleApiKeyDetector": (_a(r"AIza"),),
+    "EncryptedPrivateKeyDetector": (_a(r"BEGIN ENCRYPTED PRIVATE KEY"),),
+    "GitHubTokenDetector_": (_a(r"gh[pousr]_"),),
+    "GitLabTokenDetector_": (_a(_GITLAB),),
+}
+"""Plugin class name -> anchors (see module docstring, point 1)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _fold_table() -> dict[int, int]:
+    """Translation table: every character that matches an ASCII letter under ``re.IGNORECASE``
+    -> that letter in lower case (``A``->``a``, KELVIN SIGN->``k``, LONG S->``s``, ...).
+
+    Computed from ``re`` itself (one search over every code point), so it agrees with the
+    plugins' ``IGNORECASE`` matching by construction. One character -> one character, so offsets
+    and line numbers are unchanged.
+    """
+    table = {ord(c): ord(c.lower()) for c in string.ascii_uppercase}
+    everything = "".join(map(chr, range(128, 0x110000)))
+    for ch in set(re.findall(r"[a-z]", everything, re.IGNORECASE)):
+        for letter in string.ascii_lowercase:
+            if re.fullmatch(letter, ch, re.IGNORECASE):
+                table[ord(ch)] = ord(letter)
+                break
+    return table
+
+
+def fold(text: str) -> str:
+    """``text`` with every character that ``IGNORECASE`` equates with an ASCII letter replaced by
+    that lower-case letter; a lower-case ASCII pattern found in ``fold(text)`` at offset ``i`` is
+    what an ``IGNORECASE`` search of the same pattern may find in ``text`` at ``i``."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_fold_table())
+
+
+BASE64_CHARSET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/\\-_="
+HEX_CHARSET = "0123456789abcdefABCDEF"
+"""Charsets of detect-secrets' Base64HighEntropyString / HexHighEntropyString (1.5.0)."""
+
+
+def _entropy_anchor(charset: str, limit: float) -> Anchor:
+    # entropy(s) <= log2(len(s)) and the plugin requires entropy > limit, so len(s) > 2**limit;
+    # floor() (not +1) leaves a margin for floating-point rounding in its entropy sum.
+    min_len = max(1, math.floor(2 ** limit))
+    return Anchor(re.compile(r"(['\"])[%s]{%d,}\1" % (re.escape(charset), min_len)))
+
+
+def anchors_for(plugins: Sequence[dict]) -> Optional[list[Anchor]]:
+    """Anchors for the ``plugins_used`` list of a detect-secrets run, or None if one is unknown.
+
+    ``plugins`` items are detect-secrets' ``{"name": ..., "limit": ...}`` dicts.
+    """
+    out: list[Anchor] = []
+    for plugin in plugins:
+        name = plugin.get("name")
+        if name == "Base64HighEntropyString":
+            out.append(_entropy_anchor(BASE64_CHARSET, float(plugin.get("limit", 4.5))))
+        elif name == "HexHighEntropyString":
+            out.append(_entropy_anchor(HEX_CHARSET, float(plugin.get("limit", 3.0))))
+        elif name == "KeywordDetector" and plugin.get("keyword_exclude"):
+            out.extend(ANCHORS[name])  # an exclusion only removes findings
+        elif name in ANCHORS:
+            out.extend(ANCHORS[name])
+        else:
+            return None
+    # Same pattern text and flags once only.
+    seen: dict[tuple[str, bool], Anchor] = {}
+    for a in out:
+        seen.setdefault((a.pattern.pattern, a.folded), a)
+    return list(seen.values())
+
+
+def normalise_newlines(text: str) -> str:
+    """``text`` as Python's text mode reads it (universal newlines: ``\\r\\n`` and ``\\r`` -> ``\\n``)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def candidate_lines(text: str, anchors: Sequence[Anchor]) -> list[int]:
+    """1-based numbers of the lines of ``text`` (newlines normalised) where an anchor matches."""
+    folded: Optional[str] = None
+    hits: list[int] = []
+    for anchor in anchors:
+        if anchor.folded:
+            if folded is None:
+                folded = fold(text)
+            hay = folded
+        else:
+            hay = text
+        hits.extend(m.start() for m in anchor.pattern.finditer(hay))
+    if not hits:
+        return []
+    starts = [nl.start() for nl in re.finditer("\n", text)]
+    return sorted({bisect.bisect_left(starts, pos) + 1 for pos in hits})
+
+
+class _Named(io.StringIO):
+    """A text file object with a ``name``, as detect-secrets' transformers expect."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
+        self.name = name
+
+
+def transformable(path: str, text: str) -> bool:
+    """True when one of detect-secrets' transformers (INI/YAML, lazy or eager) would rewrite
+    ``text`` read from a file named ``path``: detect-secrets would then scan rewritten lines.
+
+    Uses detect-secrets' own ``get_transformed_file``; any exception counts as True (the file is
+    then staged whole and detect-secrets does whatever it does with it).
+    """
+    from detect_secrets.transformers import get_transformed_file
+
+    try:
+        for eager in (False, True):
+            if get_transformed_file(_Named(text, path), use_eager_transformers=eager):
+                return True
+    except Exception:  # noqa: BLE001 - unknown parser failure: be conservative, scan whole
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    """What to hand detect-secrets for one file."""
+
+    kind: str
+    """``skip`` (cannot yield a finding), ``whole`` (stage unmodified) or ``reduced``."""
+    data: bytes = b""
+    """Bytes to stage (whole: the original; reduced: the candidate lines)."""
+    lines: tuple[int, ...] = ()
+    """For ``reduced``: original line number of each staged line."""
+
+
+def plan_file(path: str, data: bytes, text: str, anchors: Optional[Sequence[Anchor]]) -> FilePlan:
+    """Decide how to stage one file (``text`` is ``data`` decoded as UTF-8)."""
+    if anchors is None:
+        return FilePlan("whole", data)
+    norm = normalise_newlines(text)
+    if transformable(path, norm):
+        return FilePlan("whole", data)
+    lines = candidate_lines(norm, anchors)
+    if not lines:
+        return FilePlan("skip")
+    all_lines = norm.split("\n")
+    if norm.endswith("\n"):
+        all_lines.pop()
+    if len(lines) == len(all_lines):
+        return FilePlan("whole", data)
+    reduced = "\n".join(all_lines[n - 1] for n in lines) + "\n"
+    if transformable(path, reduced):
+        return FilePlan("whole", data)
+    return FilePlan("reduced", reduced.encode("utf-8"), tuple(lines))
