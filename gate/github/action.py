@@ -172,12 +172,13 @@ def _write_file(ctx: RunContext, name: str, text: str) -> str:
 def publish(api: GitHubApi, report: Report, *, number: Optional[int], sha: str, ctx: RunContext,
             render_options: RenderOptions, warn: Callable[[str], None],
             extra_failure: Optional[str] = None, target_url: Optional[str] = None,
-            stream: Optional[TextIO] = None) -> Publication:
+            stream: Optional[TextIO] = None, path_prefix: str = "") -> Publication:
     """Post the sticky comment (when asked and there is a PR) and the status.
 
     ``extra_failure`` forces a non-success status with that reason (publish's refusal to trust
-    a report). ``target_url`` is the status link (default: this run). Returns what happened;
-    never raises for API errors.
+    a report). ``target_url`` is the status link (default: this run). ``path_prefix`` is the
+    scanned directory relative to the repository root (check-run annotation paths). Returns
+    what happened; never raises for API errors.
     """
     result = Publication()
     inputs = ctx.inputs
@@ -211,7 +212,8 @@ def publish(api: GitHubApi, report: Report, *, number: Optional[int], sha: str, 
             api.create_status(sha, state, inputs.status_context, description, target_url or ctx.run_url)
         else:
             _check_run(api, report, sha=sha, ctx=ctx, success=conclusion_ok, description=description,
-                       render_options=render_options, details_url=target_url or ctx.run_url)
+                       render_options=render_options, details_url=target_url or ctx.run_url,
+                       path_prefix=path_prefix)
         outputs.log(f"readiness-gate: {inputs.status} {inputs.status_context} set to "
                     f"{state if inputs.status == 'commit-status' else ('success' if conclusion_ok else 'failure')}",
                     stream)
@@ -225,13 +227,13 @@ def publish(api: GitHubApi, report: Report, *, number: Optional[int], sha: str, 
 
 
 def _check_run(api: GitHubApi, report: Report, *, sha: str, ctx: RunContext, success: bool, description: str,
-               render_options: RenderOptions, details_url: Optional[str]) -> None:
+               render_options: RenderOptions, details_url: Optional[str], path_prefix: str) -> None:
     anns = []
     for check in report.checks:
         for f in check.findings:
             if f.path and f.line and check.status is not Status.SKIPPED:
                 level = "failure" if (check.blocking and f.blocking and f.deferred_by is None) else "warning"
-                anns.append({"path": f.path, "start_line": f.line, "end_line": f.line,
+                anns.append({"path": outputs.repo_path(path_prefix, f.path), "start_line": f.line, "end_line": f.line,
                              "annotation_level": level, "title": f"{check.title}: {f.rule}"[:255],
                              "message": redact(f.message)[:4000]})
     anns.sort(key=lambda a: (a["annotation_level"] != "failure", a["path"], a["start_line"]))
@@ -346,9 +348,10 @@ def _run(ctx: RunContext, env: Mapping[str, str], stream: TextIO, warn: Callable
 
     outputs.append_summary(ctx.summary_file, outputs.fit_summary(
         lambda n: _render("markdown", report, dataclasses.replace(render_options, max_chars=n, marker=""))))
+    prefix = Path(os.path.relpath(root, ctx.workspace)).as_posix()
+    prefix = "" if prefix == "." or prefix.startswith("../") else prefix
     if inputs.annotations:
-        prefix = os.path.relpath(root, ctx.workspace) if root != ctx.workspace else ""
-        outputs.emit(outputs.annotations_for(report, "" if prefix == "." else prefix), stream)
+        outputs.emit(outputs.annotations_for(report, prefix), stream)
     blocking = ", ".join(c.id for c in report.blocking_checks)
     outputs.log(f"readiness-gate: {'READY' if report.ready else 'NOT READY'}"
                 + (f" (blocking: {blocking})" if blocking else ""), stream)
@@ -360,7 +363,7 @@ def _run(ctx: RunContext, env: Mapping[str, str], stream: TextIO, warn: Callable
              "the verdict, summary and outputs are. See docs/github-action.md for the two-workflow setup.")
         return exit_code
     published = publish(api, report, number=pr.number if pr else None, sha=ctx.sha, ctx=ctx,
-                        render_options=render_options, warn=warn, stream=stream)
+                        render_options=render_options, warn=warn, stream=stream, path_prefix=prefix)
     out_values["comment-url"] = published.comment_url
     if published.failure:
         outputs.emit([outputs.command("error", f"readiness-gate: {published.failure}")], stream)

@@ -102,7 +102,7 @@ def annotations_for(report: Report, path_prefix: str = "", limit: int = MAX_ANNO
             blocking = f.blocking and f.deferred_by is None
             level = _finding_level(check, blocking, f.severity)
             rank = {"error": 0, "warning": 1, "notice": 2}[level]
-            path = f"{path_prefix.rstrip('/')}/{f.path}" if path_prefix not in ("", ".") else f.path
+            path = repo_path(path_prefix, f.path)
             items.append((rank, path, f.line, level, f"{check.title}: {f.rule}", f.message))
     items.sort(key=lambda x: (x[0], x[1], x[2]))
     out = [annotation(level, msg, file=path, line=line, title=title)
@@ -111,6 +111,11 @@ def annotations_for(report: Report, path_prefix: str = "", limit: int = MAX_ANNO
         out.append(command("notice", f"{len(items) - limit} more findings are not annotated; "
                                      "see the job summary or the JSON report."))
     return out
+
+
+def repo_path(prefix: str, path: str) -> str:
+    """``path`` (relative to the scanned directory) relative to the repository root."""
+    return f"{prefix.rstrip('/')}/{path}" if prefix not in ("", ".") else path
 
 
 def _delimiter(value: str) -> str:

@@ -260,3 +260,12 @@ def test_an_app_token_names_its_bot_login(runner: Runner, gh: FakeGitHub) -> Non
         env["READINESS_GATE_BOT_LOGIN"] = "my-app[bot]"
         assert runner.run(env).code == 0
     assert len([c for c in gh.comments(7) if c["user"]["login"] == "my-app[bot]"]) == 1
+
+
+def test_a_subdirectory_path_prefixes_annotation_paths(runner: Runner, gh: FakeGitHub) -> None:
+    runner.repo({f"svc/{k}": v for k, v in NOT_READY_FILES.items()})
+    run = runner.run(runner.env(runner.pr_event(), path="svc", status="check-run"))
+    assert run.code == 1
+    assert any(line.startswith("::error file=svc/SECURITY.md,line=1,") for line in command_lines(run.stdout))
+    with gh.lock:
+        assert gh.state.check_runs[0]["annotations"][0]["path"] == "svc/SECURITY.md"
