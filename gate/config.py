@@ -154,6 +154,9 @@ class Config:
     deferrals: tuple[Deferral, ...] = ()
     positions: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
     """Dotted key path -> where it was written (only for keys present in the file)."""
+    diff_pre_existing: str = "report"
+    """``diff.pre-existing``: ``report`` (pre-existing findings of diff-aware checks are shown but
+    do not block in diff mode) or ``block`` (they block like new ones)."""
 
     @property
     def display_source(self) -> str:
@@ -450,6 +453,7 @@ def build_config(data: Optional[Mapping[str, Any]], source: Optional[str],
         evidence=_frozen(data.get("evidence") or {}),
         deferrals=tuple(deferrals),
         positions=MappingProxyType(dict(positions)),
+        diff_pre_existing=str((merged.get("diff") or {}).get("pre-existing", "report")),
     )
 
 

@@ -7,6 +7,13 @@ is ``fail`` or ``error``.
 Checks run in a thread pool: scanner checks spend their time waiting on subprocesses (semgrep,
 pip-audit) so they overlap, and CPU-bound checks may use process pools of their own. The report
 order is fixed (gate order, then registry order) whatever order checks finish in.
+
+Diff-aware mode (``options.changed_since``, issue #6): the secrets and pattern checks scan only
+the changed files (they read ``options.changed_paths``); the runner then marks each of their
+findings ``new`` (on a line the change touched, :func:`gate.diff.changed_lines`) or pre-existing,
+and, unless ``diff.pre-existing: block``, pre-existing findings stop blocking
+(:func:`mark_new_findings`). Every other check (dependencies, evidence checks) runs on the
+whole tree as in a full scan.
 """
 
 from __future__ import annotations
@@ -15,14 +22,16 @@ import concurrent.futures as cf
 import datetime as dt
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 from gate import __version__
 from gate.checks.interface import CheckContext, RunOptions, SharedWork, load_meta
 from gate.checks.registry import check_ids, load_check
 from gate.config import Config
 from gate.deferrals import EXPIRY_WARNING_DAYS, ApprovalFn, apply_deferrals, unverified_approval
+from gate.diff import changed_lines, is_new
 from gate.inventory import Inventory, build_inventory
 from gate.model import (GATES, ApprovalState, CheckReport, CheckResult, DeferralState, GateResult,
                         Level, Report, Status, worst)
@@ -33,6 +42,55 @@ ProgressFn = Callable[[CheckReport], None]
 
 MAX_CHECK_THREADS = 8
 """Threads for running checks; most time is spent waiting on scanner subprocesses."""
+
+
+DIFF_AWARE_CHECKS = frozenset({"secrets", "insecure-patterns", "error-handling"})
+"""Checks whose findings are split into new and pre-existing in diff mode (issue #6: secrets and
+patterns scan only changed files; dependencies and evidence checks always look at everything)."""
+
+
+def mark_new_findings(result: CheckResult, lines: Optional[Mapping[str, frozenset[int]]], *,
+                      pre_existing: str = "report") -> CheckResult:
+    """Mark a diff-aware check's findings new or pre-existing and apply the policy.
+
+    Args:
+        result: the check's own result.
+        lines: :func:`gate.diff.changed_lines` (path -> changed new-side line numbers), or None
+            when they could not be computed: then every finding counts as new (fail closed).
+        pre_existing: ``report`` (pre-existing findings get ``blocking=False``) or ``block``.
+
+    Returns the result with ``Finding.new`` set on every finding; a ``fail`` whose blocking
+    findings were all pre-existing becomes ``pass`` (the findings are still listed). Findings
+    that were already non-blocking stay so. ``error`` and ``skipped`` results are unchanged.
+    """
+    if result.status not in (Status.PASS, Status.FAIL) or not result.findings:
+        return result
+    marked = []
+    for f in result.findings:
+        new = True if lines is None else is_new(f.path, f.line, lines)
+        marked.append(replace(f, new=new, blocking=f.blocking and (new or pre_existing == "block")))
+    n_new = sum(1 for f in marked if f.new)
+    n_old = len(marked) - n_new
+    note = f"{n_new} new in this change, {n_old} pre-existing"
+    if n_old and pre_existing != "block":
+        note += " (pre-existing findings do not block in diff mode)"
+    status, summary = result.status, f"{result.summary} ({note})"
+    if (status is Status.FAIL and any(f.blocking for f in result.findings)
+            and not any(f.blocking for f in marked)):
+        status = Status.PASS
+        summary = (f"no new finding in the changed lines; {n_old} pre-existing finding"
+                   f"{'s' if n_old != 1 else ''} reported, not blocking (diff.pre-existing: report)")
+    return replace(result, status=status, summary=summary, findings=tuple(marked))
+
+
+def _changed_lines_or_none(root: Path, options: RunOptions) -> tuple[Optional[Mapping[str, frozenset[int]]], str]:
+    """``options.changed_lines``, else computed from git; (None, why) when git cannot say."""
+    if options.changed_lines is not None:
+        return options.changed_lines, ""
+    try:
+        return changed_lines(root, options.changed_since or ""), ""
+    except Exception as exc:  # noqa: BLE001 - any failure: every finding counts as new (fail closed)
+        return None, redact(str(exc))[:300] or type(exc).__name__
 
 
 def _skipped_result(reason: str) -> CheckResult:
@@ -109,6 +167,8 @@ def run_gate(
     if inventory is None:
         inventory = build_inventory(root, max_file_size=config.max_file_size, exclude=config.exclude)
     shared = SharedWork()
+    diff_mode = bool(options.changed_since)
+    diff_warnings: list[str] = []
 
     results: dict[str, tuple[CheckResult, float]] = {}
     to_run: list[str] = []
@@ -123,8 +183,11 @@ def run_gate(
         else:
             to_run.append(cid)
 
-    def finish(cid: str, result: CheckResult, duration: float) -> CheckReport:
+    def finish(cid: str, result: CheckResult, duration: float,
+               lines: Optional[Mapping[str, frozenset[int]]] = None) -> CheckReport:
         settings = config.settings(cid)
+        if diff_mode and cid in DIFF_AWARE_CHECKS:
+            result = mark_new_findings(result, lines, pre_existing=config.diff_pre_existing)
         try:
             meta = load_meta(cid)
             gate_id, title = meta.gate, meta.title
@@ -145,8 +208,10 @@ def run_gate(
         if progress:
             progress(reports[cid])
     if to_run:
-        workers = max(1, min(MAX_CHECK_THREADS, len(to_run)))
+        workers = max(1, min(MAX_CHECK_THREADS, len(to_run) + diff_mode))
         with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool:
+            # The changed lines are computed while the checks run; only marking waits for them.
+            lines_future = pool.submit(_changed_lines_or_none, inventory.root, options) if diff_mode else None
             futures = {}
             for cid in to_run:
                 ctx = CheckContext(inventory=inventory, config=config,
@@ -155,7 +220,13 @@ def run_gate(
             for fut in cf.as_completed(futures):
                 cid = futures[fut]
                 result, duration = fut.result()
-                reports[cid] = finish(cid, result, duration)
+                lines = None
+                if lines_future is not None and cid in DIFF_AWARE_CHECKS:
+                    lines, why = lines_future.result()
+                    if lines is None and why and not diff_warnings:
+                        diff_warnings.append(f"Could not compute the changed lines ({why}); every finding of "
+                                             "the diff-aware checks counts as new.")
+                reports[cid] = finish(cid, result, duration, lines)
                 if progress:
                     progress(reports[cid])
 
@@ -183,6 +254,7 @@ def run_gate(
     if any(r.approval is ApprovalState.UNVERIFIED for r in all_records):
         warnings.append("Deferral approvals were not verified (only the GitHub Action can check "
                         "that the named lead approved the pull request).")
+    warnings.extend(diff_warnings)
     ready = not any(c.blocking for g in gates for c in g.checks)
     return Report(
         ready=ready,

@@ -40,6 +40,10 @@ class RunOptions:
     """Git ref for diff-aware mode (``--changed-since``); None for a full scan."""
     changed_paths: Optional[frozenset[str]] = None
     """Repository-relative paths changed since ``changed_since`` (diff mode), else None."""
+    changed_lines: Optional[Mapping[str, frozenset[int]]] = None
+    """Path -> new-side line numbers changed since ``changed_since`` (:func:`gate.diff.changed_lines`;
+    untracked files: every line), or None. In diff mode the runner computes it when not given,
+    and marks findings of the diff-aware checks new or pre-existing from it."""
     cache_dir: Optional[str] = None
     """Directory for content-addressed scan caches (``--cache-dir``), or None for no cache."""
     jobs: int = 0

@@ -115,6 +115,8 @@ def _finding_line(f: Finding, options: RenderOptions) -> str:
         extras.append("informational")
     if f.new:
         extras.append("new in this change")
+    elif f.new is False:
+        extras.append("pre-existing")
     if extras:
         line += " (" + "; ".join(extras) + ")"
     return line

@@ -163,6 +163,8 @@ def _check_lines(c: CheckReport, color: bool) -> Iterable[str]:
             line += "  [informational]"
         if f.new:
             line += "  [new]"
+        elif f.new is False:
+            line += "  [pre-existing]"
         yield _paint(line, "2", color) if (f.deferred_by or not f.blocking) else line
 
 
