@@ -34,7 +34,7 @@ from typing import Any, Callable, Mapping, Optional, TextIO
 
 from gate.checks.interface import RunOptions
 from gate.cli.common import parse_ids, write_output
-from gate.config import Config, ConfigError, load_config
+from gate.config import Config, ConfigError, build_config, load_config
 from gate.github import approvals, outputs
 from gate.github.api import ApiError, GitHubApi, RetryPolicy
 from gate.github.comment import ACTIONS_BOT, COMMENT_MAX_CHARS, CommentResult, upsert_comment
@@ -142,6 +142,24 @@ def _approval_fn(ctx: RunContext, api: Optional[GitHubApi], config_path: Optiona
                                           author=pr.author, config_path=config_path or "readiness.yml")
     default_ref = f"refs/heads/{ctx.default_branch}" if ctx.default_branch else None
     return approvals.for_push(on_default_branch=bool(default_ref and ctx.ref == default_ref))
+
+
+def _trusted_policy(config: Config, verifier: approvals.ApprovalVerifier, warn: Callable[[str], None]) -> Config:
+    """The PR's config, with the base branch's levels/excludes unless a lead approved the weakening."""
+    # No readiness.yml on the base branch (or none readable): the trusted policy is the built-in
+    # default profile, so a PR cannot introduce a file that switches checks off.
+    base = verifier.load_base() or build_config(None, None)
+    weaker = approvals.policy_weakenings(base, config)
+    if not weaker:
+        return config
+    lead = verifier.approving_lead()
+    if lead:
+        warn(f"readiness.yml in this pull request weakens the policy ({'; '.join(weaker)}); "
+             f"approved by {lead} on the current head")
+        return config
+    warn(f"readiness.yml in this pull request weakens the policy ({'; '.join(weaker)}); the base branch's "
+         "values apply until an approver listed on the base branch (not the author) approves the current head")
+    return approvals.with_base_policy(config, base)
 
 
 def _diff_options(ctx: RunContext, root: Path, warn: Callable[[str], None]) -> tuple[Optional[str], Optional[frozenset[str]]]:
@@ -328,6 +346,8 @@ def _run(ctx: RunContext, env: Mapping[str, str], stream: TextIO, warn: Callable
         return EXIT_USAGE
 
     approval = _approval_fn(ctx, api, _repo_relative(ctx, root, config), warn)
+    if isinstance(approval, approvals.ApprovalVerifier) and pr is not None:
+        config = _trusted_policy(config, approval, warn)
     changed_since, changed = _diff_options(ctx, root, warn)
     options = RunOptions(osv_url=inputs.osv_url, changed_since=changed_since, changed_paths=changed, today=today)
     report = run_gate(root, config, options=options, only=only, approval=approval)

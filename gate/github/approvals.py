@@ -19,6 +19,10 @@ the target branch and ignores the author's own approval:
   ``GITHUB_TOKEN`` cannot, and the deferral then stays pending with a message saying so.
 * **Push and other events**: a deferral on the default branch was merged, so it is trusted;
   anywhere else it is pending (it has not been through review).
+* **The policy itself** is a deferral in disguise: a PR that lowers a check's level, adds
+  ``exclude`` patterns or lowers the file-size limit (:func:`policy_weakenings`) gets the base
+  branch's values (:func:`with_base_policy`) until a base approver other than the author
+  approves its current head (:meth:`ApprovalVerifier.approving_lead`).
 
 Expiry is not decided here: :func:`gate.deferrals.apply_deferrals` fails expired deferrals
 whatever their approval.
@@ -28,13 +32,15 @@ Every API failure leaves the deferral pending with the reason (fail closed).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Callable, Optional
 
-from gate.config import Config, ConfigError, Deferral, load_config_text
+from gate.config import CheckSettings, Config, ConfigError, Deferral, load_config_text
 from gate.deferrals import ApprovalFn
 from gate.github.api import ApiError, GitHubApi, Review
-from gate.model import ApprovalState
+from gate.model import ApprovalState, Level
 
 TEAM_TOKEN_HINT = ("the Actions GITHUB_TOKEN cannot read team membership; pass a token with "
                    "organization Members: read (read:org) as the action's `token`, or name a person as approver")
@@ -89,9 +95,7 @@ class ApprovalVerifier:
             return ApprovalState.TRUSTED_BASE, "on the default branch (merged after review)"
         if self.untrusted_reason:
             return ApprovalState.PENDING, self.untrusted_reason
-        if self.base_loader is not None:
-            self.base_config, self.base_problem = self.base_loader()
-            self.base_loader = None
+        self.load_base()
         if self.base_config is not None:
             base = {d.canonical() for d in self.base_config.deferrals}
             if deferral.canonical() in base:
@@ -123,6 +127,28 @@ class ApprovalVerifier:
             return ApprovalState.PENDING, (f"{approver} approved an older commit ({review.commit_id[:7] or 'unknown'}); "
                                            f"a new push needs a new approval of {self.head_sha[:7]}")
         return ApprovalState.APPROVED, f"approved by {approver} on {self.head_sha[:7]}"
+
+    def load_base(self) -> Optional[Config]:
+        """The base branch's configuration (read on first call), or None (see ``base_problem``)."""
+        if self.base_loader is not None:
+            self.base_config, self.base_problem = self.base_loader()
+            self.base_loader = None
+        return self.base_config
+
+    def approving_lead(self) -> Optional[str]:
+        """A base-branch approver (not the author) whose latest review approves the current head.
+
+        Used for changes to the policy itself (:func:`policy_weakenings`): they need the same
+        approval as a deferral. Returns ``@login`` or None.
+        """
+        if self.load_base() is None:
+            return None
+        reviews = self._latest() or {}
+        for login, review in sorted(reviews.items()):
+            if review.state == "APPROVED" and review.commit_id == self.head_sha and login != _norm(self.author):
+                if self._is_base_approver("@" + login) is True:
+                    return "@" + login
+        return None
 
     # ------------------------------------------------------------------ helpers
 
@@ -192,6 +218,41 @@ class ApprovalVerifier:
             return ApprovalState.PENDING, problems[0]
         return ApprovalState.PENDING, (f"needs an approving review on the current head {self.head_sha[:7]} from a "
                                        f"member of {approver} other than the author")
+
+
+_STRICTNESS = {Level.OFF: 0, Level.ADVISORY: 1, Level.REQUIRED: 2}
+
+
+def policy_weakenings(base: Config, head: Config) -> list[str]:
+    """How the PR's readiness.yml weakens the base branch's policy, one sentence each.
+
+    Covered: a check's ``level`` lowered (required -> advisory -> off), ``exclude`` patterns
+    added, ``limits.max-file-size`` lowered (more files skipped). Check options are not compared
+    (docs/github-action.md says so).
+    """
+    out = []
+    for cid, settings in head.checks.items():
+        was = base.settings(cid).level
+        if _STRICTNESS[settings.level] < _STRICTNESS[was]:
+            out.append(f"`{cid}` lowered from {was.value} to {settings.level.value}")
+    added = [p for p in head.exclude if p not in base.exclude]
+    if added:
+        out.append(f"exclude patterns added: {', '.join(added[:5])}{' …' if len(added) > 5 else ''}")
+    if head.max_file_size < base.max_file_size:
+        out.append(f"max-file-size lowered from {base.max_file_size} to {head.max_file_size}")
+    return out
+
+
+def with_base_policy(head: Config, base: Config) -> Config:
+    """``head`` with the base branch's stricter levels, its exclude list and file-size limit.
+
+    Everything else (check options, evidence, deferrals) stays as the PR has it.
+    """
+    checks = {cid: (CheckSettings(base.settings(cid).level, s.options)
+                    if _STRICTNESS[s.level] < _STRICTNESS[base.settings(cid).level] else s)
+              for cid, s in head.checks.items()}
+    return dataclasses.replace(head, checks=MappingProxyType(checks), exclude=base.exclude,
+                               max_file_size=max(head.max_file_size, base.max_file_size))
 
 
 def load_base_config(api: GitHubApi, config_path: str, base_sha: str) -> tuple[Optional[Config], Optional[str]]:

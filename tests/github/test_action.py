@@ -269,3 +269,22 @@ def test_a_subdirectory_path_prefixes_annotation_paths(runner: Runner, gh: FakeG
     assert any(line.startswith("::error file=svc/SECURITY.md,line=1,") for line in command_lines(run.stdout))
     with gh.lock:
         assert gh.state.check_runs[0]["annotations"][0]["path"] == "svc/SECURITY.md"
+
+
+def test_a_pr_cannot_switch_a_check_off_without_a_leads_approval(runner: Runner, gh: FakeGitHub) -> None:
+    """Policy from a trusted source: lowering a level is a deferral in disguise (THREATS row 12)."""
+    weakening = "version: 1\nchecks:\n  security-policy:\n    level: \"off\"\n"
+    runner.repo({**NOT_READY_FILES, "readiness.yml": weakening})
+    event = runner.pr_event()
+    run = runner.run(runner.env(event))  # base has no readiness.yml: the default profile is the policy
+    assert run.code == 1
+    assert any("weakens the policy" in line and "security-policy" in line for line in command_lines(run.stdout))
+
+    gh.set_file("readiness.yml", BASE, 'version: 1\napprovers: ["@lead"]\n')
+    assert runner.run(runner.env(event)).code == 1
+    gh.add_review(7, "dev", "APPROVED", HEAD)  # the author's own approval does not count
+    assert runner.run(runner.env(event)).code == 1
+    gh.add_review(7, "lead", "APPROVED", HEAD)
+    run = runner.run(runner.env(event))
+    assert run.code == 0
+    assert any("approved by @lead" in line for line in command_lines(run.stdout))

@@ -188,3 +188,17 @@ def test_expired_deferral_fails_even_when_approved(verifier, gh: FakeGitHub, tmp
     assert check.status.value == "fail" and not report.ready
     assert report.deferrals[0].state.value == "expired"
     assert report.deferrals[0].approval is ApprovalState.APPROVED
+
+
+def test_policy_weakenings_and_base_policy() -> None:
+    base = config_from('version: 1\nexclude: ["vendor/**"]\nlimits:\n  max-file-size: 4096\n')
+    head = config_from('version: 1\nexclude: ["vendor/**", "src/**"]\nlimits:\n  max-file-size: 2048\n'
+                       'checks:\n  secrets:\n    level: advisory\n  load-test:\n    level: required\n')
+    found = approvals.policy_weakenings(base, head)
+    assert found == ["`secrets` lowered from required to advisory", "exclude patterns added: src/**",
+                     "max-file-size lowered from 4096 to 2048"]
+    fixed = approvals.with_base_policy(head, base)
+    assert fixed.settings("secrets").level.value == "required"
+    assert fixed.settings("load-test").level.value == "required", "a stricter PR setting is kept"
+    assert fixed.exclude == ("vendor/**",) and fixed.max_file_size == 4096
+    assert approvals.policy_weakenings(base, fixed) == []
