@@ -52,7 +52,7 @@ class Rating:
 
     severity: Severity
     source: str
-    """``CVSS 3.1 8.1 (PYSEC-2023-192)``, ``GitHub severity MODERATE (GHSA-...)``, or why unknown."""
+    """``CVSS 3.1 8.1 from PYSEC-2023-192``, ``stated severity MODERATE in GHSA-...``, or why unknown."""
 
 
 _V3 = {
@@ -153,10 +153,10 @@ def rate_record(record: Mapping[str, Any]) -> Optional[Rating]:
         try:
             if kind == "CVSS_V3":
                 score = cvss3_score(vector)
-                found.append(Rating(rating_from_score(score), f"CVSS {vector[5:8]} {score:.1f} ({rid})"))
+                found.append(Rating(rating_from_score(score), f"CVSS {vector[5:8]} {score:.1f} from {rid}"))
             elif kind == "CVSS_V2":
                 score = cvss2_score(vector)
-                found.append(Rating(rating_from_score(score, v2=True), f"CVSS 2.0 {score:.1f} ({rid})"))
+                found.append(Rating(rating_from_score(score, v2=True), f"CVSS 2.0 {score:.1f} from {rid}"))
         except ValueError:
             continue
     if found:
@@ -168,7 +168,7 @@ def rate_record(record: Mapping[str, Any]) -> Optional[Rating]:
                 section = affected.get(key)
                 if isinstance(section, dict):
                     texts.append(section.get("severity"))
-    ratings = [Rating(_TEXT[t.upper()], f"stated severity {t.upper()} ({rid})") for t in texts
+    ratings = [Rating(_TEXT[t.upper()], f"stated severity {t.upper()} in {rid}") for t in texts
                if isinstance(t, str) and t.upper() in _TEXT]
     return max(ratings, key=lambda r: r.severity.rank) if ratings else None
 

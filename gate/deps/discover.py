@@ -1,14 +1,17 @@
 """Find the repository's dependency files in the inventory and read them into one :class:`Discovery`.
 
 Files read (anywhere in the tree, minus the check's ``exclude`` globs): ``requirements*.txt``,
-``requirements/*.txt``, ``pyproject.toml``, ``poetry.lock``, ``uv.lock``, ``Pipfile.lock``,
+``requirements/*.txt``, ``pyproject.toml``, ``Pipfile``, ``poetry.lock``, ``uv.lock``, ``Pipfile.lock``,
 ``pylock.toml`` and ``pylock.<name>.toml``. Only the inventory is read (never the filesystem),
 so symlinks out of the tree, huge and binary files are never opened.
 
 A ``pyproject.toml`` declares ranges by design (``requests>=2``); they are fine when a lockfile
 or requirements file *in the same directory or above* pins the package (that pin is what gets
 audited), and a finding otherwise. The same holds for ``dynamic`` dependencies (computed by the
-build backend): acceptable only with such a lockfile beside or above.
+build backend): acceptable only with such a lockfile beside or above. A ``Pipfile`` or Poetry's
+``[tool.poetry.dependencies]`` without its lockfile is read the same way (Poetry's bare ``1.2.3``
+is exact). A ``setup.py``/``setup.cfg`` with no dependency file beside or above it is a finding:
+its ``install_requires`` is only known by running it.
 """
 
 from __future__ import annotations
@@ -18,14 +21,19 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from gate.deps.interface import BAD_FILE, UNAUDITABLE, ParseResult, Pin, Unauditable, find_line
-from gate.deps.lockfiles import is_lockfile, parse_lockfile, parse_pyproject
+from gate.deps.lockfiles import is_lockfile, parse_lockfile, parse_pipfile, parse_pyproject
 from gate.deps.requirements import Unavailable, parse_requirements
 from gate.inventory import Inventory, InventoryError, match_globs
 
-PATTERNS = ("requirements*.txt", "requirements/*.txt", "**/requirements/*.txt", "pyproject.toml",
+PATTERNS = ("requirements*.txt", "requirements/*.txt", "**/requirements/*.txt", "pyproject.toml", "Pipfile",
             "poetry.lock", "uv.lock", "Pipfile.lock", "pylock.toml", "pylock.*.toml")
 """Glob patterns of dependency files (see :func:`gate.inventory.match_globs`: a pattern without
 ``/`` matches in any directory)."""
+
+SETUP_FILES = ("setup.py", "setup.cfg")
+"""setuptools files whose dependencies (``install_requires``) are not read: ``setup.py`` is code
+the gate never runs. One without a pyproject.toml, lockfile or requirements file beside or above
+it is a finding, so a setup.py-only project is not silently unaudited."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +65,11 @@ class _Reader:
         if entry.is_binary:
             raise Unavailable("binary file")
         try:
-            return self._inv.read_text(entry)
+            text = self._inv.read_text(entry)
         except InventoryError as exc:
             raise Unavailable(str(exc)) from None
+        # Editors on Windows write a UTF-8 byte order mark; pip, tomllib users and json do not want it.
+        return text[1:] if text.startswith("\ufeff") else text
 
 
 def discover(inventory: Inventory, exclude: Sequence[str] = ()) -> Discovery:
@@ -97,6 +107,9 @@ def discover(inventory: Inventory, exclude: Sequence[str] = ()) -> Discovery:
             result, dynamic = parse_pyproject(path, text)
             pyprojects.append((path, result, dynamic, text))
             continue
+        if name == "Pipfile":
+            pyprojects.append((path, parse_pipfile(path, text), False, text))
+            continue
         if is_lockfile(path):
             result = parse_lockfile(path, text)
             scope.setdefault(directory, set()).update(result.locked_names)
@@ -128,6 +141,17 @@ def discover(inventory: Inventory, exclude: Sequence[str] = ()) -> Discovery:
                     "(e.g. setup.py), which the gate never runs; add a lockfile or pinned requirements file",
                     path, find_line(text, "dynamic") or 1))
         total.extend(result)
+
+    manifest_dirs = {posixpath.dirname(p) for p, *_ in pyprojects} | set(scope)
+    for entry in inventory.glob(*SETUP_FILES):
+        here = posixpath.dirname(entry.path)
+        if excluded(entry.path) or _has_ancestor(here, manifest_dirs):
+            continue
+        total.files.append(entry.path)
+        total.unauditable.append(Unauditable(
+            UNAUDITABLE, entry.name, "declares dependencies (install_requires) that only running it would reveal, "
+            "which the gate never does; add a lockfile or a pinned requirements file beside it",
+            entry.path, None))
 
     pins = {(p.path, p.line, p.name, p.version): p for p in total.pins}
     unaud = {(u.rule, u.path, u.line, u.spec): u for u in total.unauditable}

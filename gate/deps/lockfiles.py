@@ -14,7 +14,8 @@ Formats and their sources:
   ``version`` and one of ``vcs``, ``directory``, ``archive``, ``sdist``/``wheels``.
 * ``pyproject.toml`` (PEP 621 ``[project].dependencies`` and ``optional-dependencies``, and
   PEP 735 ``[dependency-groups]``): requirement strings, classified like requirements-file
-  lines.
+  lines; and Poetry's ``[tool.poetry.*dependencies]`` tables;
+* ``Pipfile`` (Pipenv): ``[packages]`` and ``[dev-packages]``.
 
 Entries installed from a local directory inside the repository (the project itself, a workspace
 member, a path dependency) are the repository's own code, not third-party packages; their
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import sys
 from typing import Any, Optional
 
@@ -40,6 +42,7 @@ from packaging.utils import canonicalize_name
 from gate.deps.interface import (
     BAD_FILE,
     UNAUDITABLE,
+    UNPINNED,
     ParseResult,
     Pin,
     Unauditable,
@@ -117,7 +120,72 @@ def parse_pyproject(path: str, text: str) -> tuple[ParseResult, bool]:
             line = find_line(text, f'"{spec}"') or find_line(text, f"'{spec}'")
             item = classify(spec, path, line or 1, "pyproject")
             (result.pins if isinstance(item, Pin) else result.unauditable).append(item)  # type: ignore[arg-type]
+    # Poetry's own tables ([tool.poetry.dependencies], [tool.poetry.group.<g>.dependencies],
+    # legacy dev-dependencies): without a poetry.lock they are the only statement of them.
+    poetry = (data.get("tool") or {}).get("poetry") if isinstance(data.get("tool"), dict) else None
+    if isinstance(poetry, dict):
+        tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
+        group_tables = poetry.get("group")
+        if isinstance(group_tables, dict):
+            tables.extend(g.get("dependencies") for g in group_tables.values() if isinstance(g, dict))
+        for table in tables:
+            if isinstance(table, dict):
+                tool_table(path, text, table, "poetry", result)
     return result, dynamic
+
+
+def parse_pipfile(path: str, text: str) -> ParseResult:
+    """``Pipfile`` (Pipenv, TOML): ``[packages]`` and ``[dev-packages]`` name -> constraint.
+
+    Read so that a Pipfile without its ``Pipfile.lock`` is not silently unaudited; with a lock
+    beside it, the lock's pins are what gets audited (see :mod:`gate.deps.discover`).
+    """
+    result = ParseResult(files=[path])
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        result.unauditable.append(_bad_file(path, exc))
+        return result
+    for key in ("packages", "dev-packages"):
+        if isinstance(data.get(key), dict):
+            tool_table(path, text, data[key], "Pipfile", result)
+    return result
+
+
+_EXACT = re.compile(r"^\s*(==)?\s*[0-9][A-Za-z0-9.+!_-]*\s*$")
+
+
+def tool_table(path: str, text: str, table: dict[str, Any], style: str, result: ParseResult) -> None:
+    """Name -> constraint tables of Poetry (``pyproject.toml``) and Pipenv (``Pipfile``).
+
+    A constraint is a string or a table with ``version``, or a ``path``/``git``/``url``/``file``
+    source. Exact: ``==1.2.3``, and for Poetry a bare ``1.2.3`` (Poetry documentation,
+    "Dependency specification": a bare version is an exact requirement). Everything else (``^``,
+    ``~``, ``>=``, ``*``) is a range.
+    """
+    for name, value in table.items():
+        if name.lower() == "python" or not isinstance(name, str):
+            continue
+        line = find_line(text, f"{name} =") or find_line(text, f'"{name}" =') or find_line(text, name)
+        if isinstance(value, list):  # Poetry multiple-constraint dependency: one entry per marker
+            value = next((v for v in value if isinstance(v, dict)), {})
+        if isinstance(value, dict):
+            source = next((k for k in ("path", "git", "url", "file", "hg", "svn") if k in value), None)
+            if source is not None:
+                result.unauditable.append(Unauditable(
+                    UNAUDITABLE, shorten(f"{name} ({source} = {value[source]})"),
+                    f"comes from a {source} source: installing it builds it and its version is unknown",
+                    path, line, _canon(name)))
+                continue
+            value = value.get("version", "*")
+        constraint = str(value).strip()
+        exact = _EXACT.match(constraint) and (style == "poetry" or constraint.startswith("=="))
+        if exact:
+            _pin(path, line, name, constraint.lstrip("= "), style, result)
+        else:
+            result.unauditable.append(Unauditable(
+                UNPINNED, shorten(f'{name} = "{constraint}"'),
+                "has no version" if constraint in ("*", "") else "is a version range", path, line, _canon(name)))
 
 
 # -- formats -----------------------------------------------------------------------------------

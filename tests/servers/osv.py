@@ -241,6 +241,7 @@ class OsvServer:
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> "OsvServer":
         """Bind 127.0.0.1 on a free port and serve from a daemon thread."""
+        self._state.stop.clear()
         self._server = _Server(self._state)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="osv-test-server", daemon=True)

@@ -199,6 +199,14 @@ def test_malformed_files_are_findings():
     assert result.unauditable[0].rule == "unreadable-dependency-file"
 
 
+def test_byte_order_mark_and_crlf(tmp_path):
+    write_tree(tmp_path, {"requirements.txt": "\ufeffrequests==2.19.1\r\nflask==3.0.0 \\\r\n  --hash=sha256:00\r\n",
+                          "Pipfile.lock": '\ufeff{"default": {"attrs": {"version": "==23.1.0"}}}'})
+    found = read(tmp_path)
+    assert problems(found) == []
+    assert [p[:2] for p in pins(found)] == [("attrs", "23.1.0"), ("flask", "3.0.0"), ("requests", "2.19.1")]
+
+
 def test_binary_requirements_file_is_a_finding(tmp_path):
     write_tree(tmp_path, {"requirements.txt": b"requests==2.19.1\n\x00\x01"})
     assert problems(read(tmp_path)) == [("unreadable-dependency-file", "requirements.txt", None)]
@@ -233,3 +241,44 @@ def test_requirements_parser_never_crashes(text):
 def test_lockfile_parser_never_crashes(text, name):
     parse_lockfile(name, text)
     parse_pyproject("pyproject.toml", text)
+
+
+def test_poetry_tables_and_pipfile_without_locks(tmp_path):
+    write_tree(tmp_path / "poetry", {"pyproject.toml": """
+        [tool.poetry]
+        name = "svc"
+        [tool.poetry.dependencies]
+        python = "^3.10"
+        requests = "2.19.1"
+        flask = "^3.0"
+        lib = { path = "../lib", develop = true }
+        [tool.poetry.group.dev.dependencies]
+        pytest = { version = "==8.0.0" }
+    """})
+    found = read(tmp_path / "poetry")
+    assert [p[:2] for p in pins(found)] == [("pytest", "8.0.0"), ("requests", "2.19.1")]
+    assert [(u.rule, u.name, u.line) for u in found.unauditable] == [
+        ("unpinned-requirement", "flask", 6), ("unauditable-requirement", "lib", 7)]
+    write_tree(tmp_path / "pipenv", {"Pipfile": """
+        [packages]
+        requests = "==2.19.1"
+        flask = "*"
+        [dev-packages]
+        "pytest" = {version = ">=8"}
+    """})
+    found = read(tmp_path / "pipenv")
+    assert [p[:2] for p in pins(found)] == [("requests", "2.19.1")]
+    assert [(u.spec, u.line) for u in found.unauditable] == [('flask = "*"', 3), ('pytest = ">=8"', 5)]
+    # With the Pipfile.lock beside it, the lock's pins decide.
+    write_tree(tmp_path / "pipenv", {"Pipfile.lock": '{"default": {"flask": {"version": "==3.0.0"}},'
+                                                     ' "develop": {"pytest": {"version": "==8.0.0"}}}'})
+    assert read(tmp_path / "pipenv").unauditable == ()
+
+
+def test_setup_py_alone_is_a_finding(tmp_path):
+    write_tree(tmp_path, {"setup.py": "from setuptools import setup\nsetup(install_requires=['requests'])\n",
+                          "tools/helper/setup.cfg": "[options]\ninstall_requires = requests\n"})
+    assert [(u.rule, u.path) for u in read(tmp_path).unauditable] == [
+        ("unauditable-requirement", "setup.py"), ("unauditable-requirement", "tools/helper/setup.cfg")]
+    write_tree(tmp_path, {"requirements.txt": "requests==2.31.0\n"})
+    assert read(tmp_path).unauditable == ()
