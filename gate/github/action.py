@@ -61,7 +61,11 @@ CHECK_RUN_TEXT_LIMIT = 65_535
 """GitHub's limit for a check run's ``output.summary`` and ``output.text``."""
 
 WORKFLOW_PATHS = (".github/workflows/", ".github/actions/")
-"""A fork PR that changes these controlled the job that produced its report (publish)."""
+"""A fork PR that changes files under these controlled the job that produced its report."""
+
+LOCAL_ACTION_FILES = ("action.yml", "action.yaml", "Dockerfile")
+"""Root files defining a local action (``uses: ./``); a PR changing them controlled the gate step.
+(A PR changing the code such a local action builds is not detected: see docs/github-action.md.)"""
 
 
 @dataclasses.dataclass
@@ -520,10 +524,10 @@ def publish_report(report_path: str, env: Mapping[str, str] = os.environ, *, std
             outputs.emit([outputs.command("error", f"readiness-gate publish: listing the PR's files failed: {err}")],
                          stream)
             return EXIT_INTERNAL
-        touched = sorted({f for f in changed if f.startswith(WORKFLOW_PATHS)})
+        touched = sorted({f for f in changed if f.startswith(WORKFLOW_PATHS) or f in LOCAL_ACTION_FILES})
         if touched and report.ready:
-            extra = ("This pull request changes GitHub workflow files, so the job that produced this report ran "
-                     "code it controls; a maintainer must review the workflow change. Not marked ready.")
+            extra = ("This pull request changes GitHub workflow or action files, so the job that produced this "
+                     "report ran code it controls; a maintainer must review that change. Not marked ready.")
     else:
         warn("no open pull request matches this run's head commit; only the status is set")
     render_options = RenderOptions(file_url=ctx.file_url, run_url=run_url or ctx.run_url,
