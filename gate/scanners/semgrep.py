@@ -51,10 +51,12 @@ ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 """Environment for every semgrep run: no version check, no metrics (the CLI flags say the same)."""
 
 BASE_ARGS = ("scan", "--metrics=off", "--disable-version-check", "--json", "--disable-nosem",
-             "--no-git-ignore", "--max-target-bytes=0")
+             "--no-git-ignore", "--max-target-bytes=0", "--scan-unknown-extensions")
 """Arguments before ``--config``: JSON, no network, every match reported, no file filtering by
 semgrep (the inventory already applied the size cap and skips; ``--max-target-bytes=0`` disables
-semgrep's own 1 MB cap so it cannot silently drop a file the inventory kept)."""
+semgrep's own 1 MB cap so it cannot silently drop a file the inventory kept;
+``--scan-unknown-extensions`` makes semgrep scan the extensionless ``#!python`` scripts we hand
+it, which it otherwise drops without a word)."""
 
 ARGV_BUDGET_BYTES = 256 * 1024
 """Bytes of target paths per semgrep invocation. Linux allows 2 MiB for argv plus environment
