@@ -288,3 +288,20 @@ def test_a_pr_cannot_switch_a_check_off_without_a_leads_approval(runner: Runner,
     run = runner.run(runner.env(event))
     assert run.code == 0
     assert any("approved by @lead" in line for line in command_lines(run.stdout))
+
+
+def test_the_container_entrypoint_runs_from_the_environment_alone(runner: Runner, gh: FakeGitHub) -> None:
+    """``readiness-gate github`` (the image's ENTRYPOINT) in a subprocess: env in, exit code and files out."""
+    import subprocess
+    import sys
+
+    runner.repo(NOT_READY_FILES)
+    env = runner.env(runner.pr_event(), report_file="report.json")
+    env["PATH"] = os.environ.get("PATH", "")
+    proc = subprocess.run([sys.executable, "-m", "gate", "github"], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=runner.workspace)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (runner.workspace / "report.json").is_file()
+    assert Path(env["GITHUB_OUTPUT"]).read_text().startswith("ready=false\nfailing-checks=security-policy\n")
+    assert [s["state"] for s in statuses(gh)] == ["failure"]
+    assert len(bot_comments(gh)) == 1
