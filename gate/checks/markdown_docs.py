@@ -43,16 +43,65 @@ _FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 """A front matter delimiter line: ``---`` opens and closes; ``...`` (YAML's document end) also
 closes, as Jekyll and Hugo accept."""
 
+MAX_MARKDOWN_LINES = 10_000
+"""Most lines of one markdown document that :func:`parse_sections` is asked to parse; checks
+skip (and list) longer documents, see :func:`too_long`. markdown-it-py is linear but costs
+roughly 0.1 ms per block token (measured: 20,000 lines of ``- a`` took 2.3 s, 2 MiB of them
+about a minute), so 10,000 lines cost at most about a second. Real runbooks and docs pages are
+a few hundred lines."""
+
+LINE_BUDGET = 100_000
+"""Most markdown lines one check parses in a run (:class:`LineBudget`); documents past it are
+skipped and listed, so a pull request adding many huge documents cannot stall the gate."""
+
+MAX_HEADING_INLINE = 1_000
+"""Longest heading content (characters) given to the inline parser; a longer (setext) heading
+keeps its raw text. Bounds inline parsing, which we run on headings only."""
+
 _local = threading.local()
 
 
 def _parser() -> MarkdownIt:
-    """A per-thread CommonMark parser (checks run in threads; a parser is cheap to reuse but we
-    do not share one instance's mutable state across threads)."""
+    """A per-thread CommonMark block parser (checks run in threads; we do not share one
+    instance's mutable state across threads).
+
+    The core ``inline`` rule is disabled: we need inline markup only inside headings, and
+    parsing it for every paragraph is where adversarial input (``[[[[``, ``*a*a``) costs most.
+    Heading contents are inline-parsed one by one in :func:`_heading_text`.
+    """
     md = getattr(_local, "md", None)
     if md is None:
-        md = _local.md = MarkdownIt("commonmark")
+        md = _local.md = MarkdownIt("commonmark").disable("inline")
     return md
+
+
+def too_long(text: str) -> Optional[str]:
+    """A skip reason when ``text`` has more than :data:`MAX_MARKDOWN_LINES` lines, else None."""
+    lines = text.count("\n") + 1
+    if lines > MAX_MARKDOWN_LINES:
+        return f"markdown with {lines} lines (more than {MAX_MARKDOWN_LINES}) not parsed"
+    return None
+
+
+class LineBudget:
+    """Counts the markdown lines a check parses against :data:`LINE_BUDGET`.
+
+    ``take(text)`` returns None and charges the budget when ``text`` may be parsed, or a skip
+    reason when the document is too long (:func:`too_long`) or the budget is spent.
+    """
+
+    def __init__(self, limit: int = LINE_BUDGET) -> None:
+        self.left = limit
+
+    def take(self, text: str) -> Optional[str]:
+        reason = too_long(text)
+        if reason is not None:
+            return reason
+        lines = text.count("\n") + 1
+        if lines > self.left:
+            return f"markdown line budget of {LINE_BUDGET} lines per check spent; not parsed"
+        self.left -= lines
+        return None
 
 
 @dataclass(frozen=True)
@@ -67,6 +116,24 @@ class Heading:
     line: int
     """1-based line of the heading in the text given to :func:`parse_headings` (plus its
     ``line_offset``)."""
+
+
+def _heading_text(content: str) -> str:
+    """Plain text of a heading's raw inline ``content`` (emphasis, links, code spans reduced to
+    their text)."""
+    if len(content) > MAX_HEADING_INLINE:
+        return " ".join(content.split())
+    tokens = _local_inline().parseInline(content)
+    children = tokens[0].children if tokens else None
+    return _inline_text(children, content)
+
+
+def _local_inline() -> MarkdownIt:
+    """A per-thread full CommonMark parser, used for heading contents only."""
+    md = getattr(_local, "inline_md", None)
+    if md is None:
+        md = _local.inline_md = MarkdownIt("commonmark")
+    return md
 
 
 def _inline_text(children: Optional[Sequence[Any]], fallback: str) -> str:
@@ -130,20 +197,23 @@ def parse_sections(text: str, *, line_offset: int = 0) -> list[Section]:
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open":
             inline = tokens[i + 1] if i + 1 < len(tokens) else None
-            content = _inline_text(getattr(inline, "children", None), getattr(inline, "content", ""))
+            content = _heading_text(getattr(inline, "content", "") or "")
             line = (tok.map[0] + 1) if tok.map else 1
             heads.append((i, Heading(level=int(tok.tag[1:]), text=content, line=line + line_offset)))
         elif tok.type in _CONTENT_TOKENS:
             content_at.append(i)
+    # Where each section ends: at the next heading of the same or a higher level. One pass with
+    # a stack (linear: a hostile file may hold a million headings within the size cap).
+    ends = [len(tokens)] * len(heads)
+    open_sections: list[int] = []
+    for n, (idx, head) in enumerate(heads):
+        while open_sections and heads[open_sections[-1]][1].level >= head.level:
+            ends[open_sections.pop()] = idx
+        open_sections.append(n)
     out: list[Section] = []
     for n, (idx, head) in enumerate(heads):
-        end = len(tokens)
-        for later_idx, later in heads[n + 1:]:
-            if later.level <= head.level:
-                end = later_idx
-                break
         pos = bisect.bisect_right(content_at, idx)
-        out.append(Section(head, pos < len(content_at) and content_at[pos] < end))
+        out.append(Section(head, pos < len(content_at) and content_at[pos] < ends[n]))
     return out
 
 
@@ -324,7 +394,10 @@ def skipped_matching(inventory: Inventory, wanted: Callable[[str], bool]) -> tup
 __all__ = [
     "FrontMatter",
     "Heading",
+    "LINE_BUDGET",
+    "LineBudget",
     "MAX_FRONT_MATTER_BYTES",
+    "MAX_MARKDOWN_LINES",
     "Section",
     "contains_words",
     "first_match",
@@ -334,5 +407,6 @@ __all__ = [
     "parse_rst_headings",
     "parse_sections",
     "skipped_matching",
+    "too_long",
     "words",
 ]

@@ -158,11 +158,14 @@ _TF_ALERT = re.compile(
 """Terraform resources that define an alert (provider documentation of each)."""
 
 _CFN_ALARM = re.compile(r"AWS::CloudWatch::(?:Alarm|CompositeAlarm)\b")
-_ALERT_LINE = re.compile(r"^\s*-?\s*alert\s*:\s*[\"']?[A-Za-z_{]", re.MULTILINE)
-_EXPR_LINE = re.compile(r"^\s*expr\s*:", re.MULTILINE)
-_AM_ROUTE = re.compile(r"^route\s*:", re.MULTILINE)
-_AM_RECEIVERS = re.compile(r"^receivers\s*:", re.MULTILINE)
-_PROBE = re.compile(r"(?:liveness|readiness|startup)Probe\s*:", re.IGNORECASE)
+# Line patterns use ``[ \t]``, never ``\s``, after ``^``: ``\s*`` would also eat newlines, and on
+# a file of blank lines every line start would rescan the rest of the file (quadratic).
+_ALERT_LINE = re.compile(r"^[ \t]*-?[ \t]*alert[ \t]*:[ \t]*[\"']?[A-Za-z_{]", re.MULTILINE)
+_EXPR_LINE = re.compile(r"^[ \t]*expr[ \t]*:", re.MULTILINE)
+_AM_ROUTE = re.compile(r"^route[ \t]*:", re.MULTILINE)
+_AM_RECEIVERS = re.compile(r"^receivers[ \t]*:", re.MULTILINE)
+_PROBE = re.compile(r"(?:liveness|readiness|startup)Probe[ \t]*:", re.IGNORECASE)
+_PROBE_PATH = re.compile(r"^[ \t]*path[ \t]*:[ \t]*[\"']?(/[^\s\"'#]*)", re.MULTILINE)
 
 YAML_SUFFIXES = (".yml", ".yaml")
 CONFIG_SUFFIXES = (".yml", ".yaml", ".json", ".ini", ".conf", ".cfg", ".toml")
@@ -442,7 +445,7 @@ class ObservabilityCheck(Check):
     def _probes(path: str, text: str, health: Sequence[str], found: _Found) -> None:
         """A Kubernetes probe ``httpGet.path`` naming a health path (line patterns; manifests are
         often multi-document or templated)."""
-        for m in re.finditer(r"^\s*path\s*:\s*[\"']?(/[^\s\"'#]*)", text, re.MULTILINE):
+        for m in _PROBE_PATH.finditer(text):
             if health_route(m.group(1), health, django=False):
                 line = text.count("\n", 0, m.start()) + 1
                 found.add("health-endpoint", f"{path}:{line} probe on {m.group(1)[:60]}")

@@ -21,8 +21,8 @@ from __future__ import annotations
 from typing import Mapping, Optional, Sequence
 
 from gate.checks.interface import Check, CheckContext
-from gate.checks.markdown_docs import (first_match, front_matter, parse_rst_headings, parse_sections,
-                                       skipped_matching)
+from gate.checks.markdown_docs import (LineBudget, first_match, front_matter, parse_rst_headings,
+                                       parse_sections, skipped_matching)
 from gate.inventory import FileEntry, InventoryError, match_globs
 from gate.model import CheckResult, Finding, Severity, SkippedPath
 
@@ -71,6 +71,8 @@ class OperationsDocsCheck(Check):
         docs = [readme_entry] if readme_entry is not None and not readme_entry.is_binary else []
         docs += [e for e in inv.glob(*paths) if not e.is_binary and e.path != readme]
         covered: dict[str, str] = {}
+        budget = LineBudget()
+        unparsed: list[SkippedPath] = []
         for entry in docs:
             if len(covered) == len(topics):
                 break  # every topic found: no need to read more documents
@@ -78,6 +80,10 @@ class OperationsDocsCheck(Check):
                 text = inv.read_text(entry)
             except InventoryError as exc:
                 return CheckResult.errored(f"could not read {exc}; check the file's permissions")
+            reason = None if entry.suffix == ".rst" else budget.take(text)
+            if reason is not None:
+                unparsed.append(SkippedPath(entry.path, reason))
+                continue
             for heading, line in _headings(entry, text):
                 for topic, synonyms in topics.items():
                     if topic in covered:
@@ -110,6 +116,7 @@ class OperationsDocsCheck(Check):
             inv, lambda p: p in README_NAMES or match_globs(p, paths))
         skipped += tuple(SkippedPath(e.path, "binary file (not read as documentation)")
                          for e in inv.files if e.is_binary and (e.path in README_NAMES or match_globs(e.path, paths)))
+        skipped += tuple(unparsed)
         evidence = tuple(covered[t] for t in topics if t in covered)
         return CheckResult.from_findings(
             findings, pass_summary=f"README/docs cover all {len(topics)} operations topics",

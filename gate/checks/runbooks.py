@@ -41,8 +41,8 @@ from pathlib import PurePosixPath
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from gate.checks.interface import Check, CheckContext
-from gate.checks.markdown_docs import (Section, contains_words, first_match, front_matter, parse_sections,
-                                       skipped_matching, words)
+from gate.checks.markdown_docs import (LineBudget, Section, contains_words, first_match, front_matter,
+                                       parse_sections, skipped_matching, words)
 from gate.config import FailureMode
 from gate.inventory import FileEntry, Inventory, InventoryError
 from gate.model import CheckResult, Finding, Severity, SkippedPath
@@ -163,11 +163,18 @@ class RunbooksCheck(Check):
         findings: list[Finding] = []
         evidence: list[str] = []
         analysed: list[_Runbook] = []
+        too_big: list[SkippedPath] = []
+        budget = LineBudget()
         for entry in sorted(runbooks.values(), key=lambda e: e.path):
             try:
                 text = inv.read_text(entry)
             except InventoryError as exc:
                 return CheckResult.errored(f"could not read runbook {exc}; check the file's permissions")
+            reason = budget.take(text)
+            if reason is not None:
+                # Not parsed, so not counted: a runbook nobody can read at 3 a.m. is no runbook.
+                too_big.append(SkippedPath(entry.path, reason))
+                continue
             book = self._analyse(entry, text, sections, placeholders, max_age, context.today, findings)
             analysed.append(book)
             evidence.append(f"runbook {entry.path} ({book.covered}/{len(sections)} sections)")
@@ -190,6 +197,7 @@ class RunbooksCheck(Check):
             and any(p.startswith(f + "/") for f in folders if f))
         skipped += tuple(SkippedPath(e.path, "binary file (not read as a runbook)") for e in inv.files
                          if e.is_binary and self._is_runbook_name(e.path, folders))
+        skipped += tuple(too_big)
         return CheckResult.from_findings(
             findings,
             pass_summary=f"{len(analysed)} runbook{'s' if len(analysed) != 1 else ''} with every required section",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from gate.checks.markdown_docs import Heading, first_match, front_matter, heading_matches, parse_headings
+from gate.checks.markdown_docs import (Heading, first_match, front_matter, heading_matches, parse_headings,
+                                       parse_sections)
 
 
 def test_atx_and_setext_headings_with_lines() -> None:
@@ -77,7 +78,6 @@ def test_heading_matches_whole_words_case_insensitive() -> None:
 
 
 def test_sections_know_whether_they_have_content() -> None:
-    from gate.checks.markdown_docs import parse_sections
     text = "# T\n\n## Empty\n\n## Full\n\ntext\n\n## Parent\n\n### Child\n\n- item\n\n## Last\n"
     got = {s.heading.text: s.has_content for s in parse_sections(text)}
     assert got == {"T": True, "Empty": False, "Full": True, "Parent": True, "Child": True, "Last": False}
@@ -87,3 +87,20 @@ def test_rst_headings() -> None:
     from gate.checks.markdown_docs import parse_rst_headings
     text = "=====\nTitle\n=====\n\nDeploy\n------\n\ntext::\n\n    Not\n    ---\n\nLogs\n----\n\nToo long title\n---\n"
     assert parse_rst_headings(text) == [Heading(1, "Title", 2), Heading(2, "Deploy", 5), Heading(2, "Logs", 13)]
+
+
+def test_line_budget_and_too_long() -> None:
+    from gate.checks.markdown_docs import LineBudget, too_long
+    assert too_long("a\n" * 10) is None
+    assert "more than 10000" in (too_long("a\n" * 10_000) or "")
+    budget = LineBudget(limit=25)
+    assert budget.take("a\n" * 9) is None and budget.take("a\n" * 9) is None
+    assert "budget" in (budget.take("a\n" * 9) or "")
+    assert budget.take("a\n" * 3) is None
+
+
+def test_adversarial_markdown_is_fast() -> None:
+    start = time.monotonic()
+    for text in ("[" * 500_000, "*a" * 250_000, "<" * 500_000, "# " + "*a" * 100_000 + "\n"):
+        parse_sections(text)
+    assert time.monotonic() - start < 3.0

@@ -268,3 +268,13 @@ def test_failure_names_match_camel_case_file_names_and_titles() -> None:
     assert not names_match("database unavailable", "database")
     assert not names_match("db", "dbbackup")
     assert not names_match("", "anything")
+
+
+def test_overlong_markdown_is_skipped_not_parsed(tmp_path: Path) -> None:
+    good_tree(tmp_path)
+    write_tree(tmp_path, {"docs/runbooks/huge.md": book("Huge") + "- a\n" * 12_000}, dedent=False)
+    result = run_check("runbooks", tmp_path, config=CONFIG)
+    assert result.status is Status.PASS, result.findings
+    reasons = {s.path: s.reason for s in result.skipped}
+    assert "more than 10000" in reasons["docs/runbooks/huge.md"]
+    assert not any("huge" in e for e in result.evidence)
