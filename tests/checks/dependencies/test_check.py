@@ -9,7 +9,6 @@ import json
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 from gate.model import Severity, Status
 from helpers import git_init, write_tree
@@ -165,7 +164,7 @@ def test_local_package_is_unauditable_and_its_setup_py_never_runs(tmp_path, osv,
             "from setuptools import setup\nsetup(name='localpkg', version='0.1')\n"
     repo = tmp_path / "repo"
     write_tree(repo, {
-        "requirements.txt": "./localpkg\n-e ./localpkg\nlocalpkg @ file:./localpkg\nrequests==2.19.1\n",
+        "requirements.txt": "./localpkg\n-e ./localpkg\nlocalpkg @ file:./localpkg\nrequests==2.19.1\nflask>=2\n",
         "localpkg/setup.py": setup,
         "localpkg/pyproject.toml": "[project]\nname = 'localpkg'\ndynamic = ['version', 'dependencies']\n",
     }, dedent=False)
@@ -176,6 +175,7 @@ def test_local_package_is_unauditable_and_its_setup_py_never_runs(tmp_path, osv,
     assert [(f.path, f.line) for f in unauditable] == [
         ("localpkg/pyproject.toml", 3), ("requirements.txt", 1), ("requirements.txt", 2), ("requirements.txt", 3)]
     assert "PYSEC-2018-28" in rules(result)  # the pinned dependency is still audited
+    assert ("unpinned-requirement", 5) in [(f.rule, f.line) for f in result.findings]
     assert not marker.exists()
     # Control: the marker mechanism works when the package really is built.
     subprocess.run([sys.executable, "setup.py", "--name"], cwd=repo / "localpkg", capture_output=True, check=False)
