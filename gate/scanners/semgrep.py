@@ -24,7 +24,8 @@ must be a JSON object with a ``results`` list, an ``errors`` list, ``paths.scann
 ``skipped_rules``; every entry of ``errors[]`` is classified: a problem with one target file
 (syntax error, partial parse, per-file timeout or memory limit) makes that file a named skip;
 ``info`` entries and semgrep's own warnings about ``nosem`` ids are ignored; anything else
-(rule errors, fatal errors, unknown kinds) makes the scan fail with :class:`ToolError`.
+(rule errors, fatal errors, unknown kinds) makes the scan fail with :class:`ToolError`. So does
+a target missing from ``paths.scanned`` that no error explains (a silently dropped file).
 
 Nothing from the scanned code reaches our output: semgrep's ``extra.lines`` is never read,
 findings carry the rule's own message, and the fingerprint is a hash of the matched line.
@@ -199,11 +200,15 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
                                  "in readiness.yml or exclude generated code")
         args = [*BASE_ARGS, "--config", str(config), *("./" + p for p in chunk)]
         run = run_tool(TOOL, args, timeout=remaining, ok_codes=tuple(range(0, 128)), cwd=str(root), env=ENV)
-        data = _load_json(run.stdout, run.stderr)
         if run.returncode != 0:
+            try:
+                details = _errors_summary(_load_json(run.stdout, ""))
+            except ToolError:
+                details = ""
             meaning = EXIT_MEANINGS.get(run.returncode, "unexpected status")
             raise ToolError(TOOL, f"exited with status {run.returncode} ({meaning})",
-                            hint=_errors_summary(data) + HINT, returncode=run.returncode, stderr=run.stderr)
+                            hint=details + HINT, returncode=run.returncode, stderr=run.stderr)
+        data = _load_json(run.stdout, run.stderr)
         results, per_file = _validate(data, set(chunk))
         raw_results.extend(results)
         skipped.update(per_file)
@@ -310,8 +315,13 @@ def _validate(data: Mapping[str, Any], chunk: set[str]) -> tuple[list[dict[str, 
     if not isinstance(scanned, list):
         raise ToolError(TOOL, "report has no 'paths.scanned' list, so what was scanned is unknown", hint=HINT)
     done = {_norm(str(p)) for p in scanned}
-    for missing in sorted(chunk - done):
-        per_file.setdefault(missing, "semgrep did not scan it")
+    # A file handed over explicitly and neither scanned nor named in errors[] was dropped
+    # silently: that is semgrep deciding what we examine, so the scan is not trustworthy.
+    silent = sorted(chunk - done - set(per_file))
+    if silent:
+        more = f" and {len(silent) - 3} more" if len(silent) > 3 else ""
+        raise ToolError(TOOL, f"did not scan {len(silent)} of the files it was given ({', '.join(silent[:3])}{more}) "
+                              "and did not say why", hint=HINT)
     return results, per_file
 
 
