@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -33,6 +34,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skip", metavar="IDS", help="do not run these check ids (comma-separated)")
     p.add_argument("--osv-url", default=env("READINESS_GATE_OSV_URL"),
                    help="OSV API base URL for the dependencies check (an internal mirror)")
+    p.add_argument("--osv-db", metavar="PATH", default=env("READINESS_GATE_OSV_DB"),
+                   help="offline OSV database (a directory of OSV *.json records, or OSV's PyPI all.zip) "
+                        "served to pip-audit on loopback; for runners without network")
     p.add_argument("--changed-since", metavar="REF", default=env("READINESS_GATE_CHANGED_SINCE"),
                    help="diff-aware mode: scan secrets and patterns only in files changed since REF")
     p.add_argument("--cache-dir", default=env("READINESS_GATE_CACHE_DIR"),
@@ -80,7 +84,19 @@ def run(args: argparse.Namespace) -> int:
         def progress(check_report):  # type: ignore[no-untyped-def]
             print(progress_line(check_report, color=sys.stderr.isatty()), file=sys.stderr, flush=True)
 
-    report = run_gate(root, config, options=options, only=only, skip=skip, progress=progress)
+    if args.osv_db:
+        if args.osv_url:
+            raise UsageError("--osv-db and --osv-url are alternatives; give one")
+        from gate.osv_mirror import OsvDatabaseError, OsvMirror
+
+        try:
+            with OsvMirror(Path(args.osv_db)) as mirror:
+                options = dataclasses.replace(options, osv_url=mirror.base_url)
+                report = run_gate(root, config, options=options, only=only, skip=skip, progress=progress)
+        except OsvDatabaseError as exc:
+            raise UsageError(f"--osv-db: {exc}") from None
+    else:
+        report = run_gate(root, config, options=options, only=only, skip=skip, progress=progress)
     render_options = RenderOptions(color=color)
     write_output(args.output, get_renderer(args.format).render(report, render_options))
     plain = RenderOptions()

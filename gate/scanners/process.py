@@ -212,4 +212,10 @@ def tool_version(tool: str, version_arg: str = "--version", timeout: float = 60.
     except ToolError:
         return "unknown"
     text = (run.stdout.strip() or run.stderr.strip()).splitlines()
-    return text[0].strip() if text else "unknown"
+    if not text:
+        return "unknown"
+    first = text[0].strip()
+    # Some tools print their own name first ("pip-audit 2.10.1"); the report shows name + version.
+    if first.lower().startswith(tool.lower() + " "):
+        first = first[len(tool) + 1:].strip()
+    return first or "unknown"

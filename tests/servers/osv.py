@@ -37,10 +37,9 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional  # noqa: F401
 
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from gate.osv_mirror import affects  # the OSV version-matching rules, shared with --osv-db
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "osv"
 """The real OSV records shipped with the tests (one ``<id>.json`` per advisory)."""
@@ -60,57 +59,6 @@ class RecordedRequest:
     path: str
     body: Optional[Any]
     """The parsed JSON body (None when absent or not JSON)."""
-
-
-def affects(record: Mapping[str, Any], name: str, version: str) -> bool:
-    """True when OSV ``record`` affects PyPI package ``name`` at ``version``.
-
-    Source: OSV schema 1.6, "affected[].ranges[].events" evaluation (ECOSYSTEM ranges) and
-    "affected[].versions".
-    """
-    want = canonicalize_name(name)
-    try:
-        v: Optional[Version] = Version(version)
-    except InvalidVersion:
-        v = None
-    for affected in record.get("affected", ()):
-        pkg = affected.get("package", {})
-        if pkg.get("ecosystem") != "PyPI" or canonicalize_name(pkg.get("name", "")) != want:
-            continue
-        if version in affected.get("versions", ()):
-            return True
-        if v is None:
-            continue
-        for rng in affected.get("ranges", ()):
-            if rng.get("type") == "ECOSYSTEM" and _in_range(rng.get("events", ()), v):
-                return True
-    return False
-
-
-def _in_range(events: Iterable[Mapping[str, str]], v: Version) -> bool:
-    """Evaluate one ECOSYSTEM range's events for ``v`` (OSV schema, "Evaluation" pseudo-code)."""
-
-    def key(event: Mapping[str, str]) -> Version:
-        raw = next(iter(event.values()))
-        return Version("0") if raw == "0" else Version(raw)
-
-    try:
-        ordered = sorted(events, key=key)
-    except InvalidVersion:
-        return False
-    affected = False
-    for event in ordered:
-        if "introduced" in event:
-            intro = event["introduced"]
-            if intro == "0" or v >= Version(intro):
-                affected = True
-        elif "fixed" in event:
-            if v >= Version(event["fixed"]):
-                affected = False
-        elif "last_affected" in event:
-            if v > Version(event["last_affected"]):
-                affected = False
-    return affected
 
 
 @dataclass
