@@ -49,10 +49,11 @@ manifests) is matched with line patterns instead.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from gate.checks.interface import Check, CheckContext
 from gate.config import ConfigError, parse_yaml
@@ -144,7 +145,29 @@ _PY_HINTS = re.compile(
     r"structlog|pythonjsonlogger|json_log_formatter|json_logging|ecs_logging|logstash_formatter"
     r"|aws_lambda_powertools|google\.cloud|logfire|loguru|Formatter"
     r"|prometheus|opentelemetry|statsd|datadog|health_check|fastapi_health|flask_healthz|healthcheck")
-"""Substrings that make a Python file worth parsing (besides a health path literal)."""
+"""Substrings that make a Python file worth a closer look (besides a health path literal)."""
+
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import[ \t]+(\([^)]{0,2000}\)|[^\n#;]*)"
+    r"|import[ \t]+([^\n#;]+))", re.MULTILINE)
+"""An import statement at the start of a line: ``from M import names`` (names may be a
+parenthesised list over several lines) or ``import M[, N]``. Import lines are found with a
+pattern, not :mod:`ast`, because parsing every module of a large tree costs seconds."""
+
+_STRING_REF = re.compile(r"[\"']((?:pythonjsonlogger|json_log_formatter|ecs_logging|structlog|logstash_formatter"
+                         r"|django_prometheus|health_check)(?:[.:][\w.:]{0,150})?)[\"']")
+"""A string literal naming a library wired in by name (see :data:`STRING_REFS`)."""
+
+_SERIALIZE = re.compile(r"\bserialize[ \t]*=[ \t]*True\b")
+"""loguru's ``logger.add(..., serialize=True)``: JSON output."""
+
+_FORMATTER_CLASS = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\([^)\n]*Formatter\b", re.MULTILINE)
+"""A class deriving from a ``...Formatter``: parsed with :mod:`ast` to see if it emits JSON."""
+
+MAX_AST_CHARS = 256 * 1024
+"""Largest Python file parsed with :mod:`ast` (for routes and formatter classes). ``ast.parse``
+takes seconds on a 2 MiB module on a busy runner; hand-written route modules are far smaller,
+and a larger file with a health-path literal is listed as skipped."""
 
 _LOG_CONFIG_HINT = re.compile(r"pythonjsonlogger|JsonFormatter|json_log_formatter|ecs_logging|structlog"
                               r"|logstash_formatter")
@@ -200,6 +223,10 @@ class _Found:
     def has(self, part: str) -> bool:
         return bool(self.evidence[part])
 
+    def wants(self, part: str) -> bool:
+        """True while ``part`` has room for another note (saves computing line numbers)."""
+        return len(self.evidence[part]) < MAX_NOTES
+
 
 def _module_match(module: str, table: Mapping[str, str]) -> Optional[str]:
     """The table entry ``module`` is, or is below (``structlog.stdlib`` -> structlog)."""
@@ -234,50 +261,61 @@ def health_route(literal: str, health: Sequence[str], *, django: bool) -> bool:
     return any(route == h or route.endswith("/" + h) for h in health)
 
 
-class _PythonScan(ast.NodeVisitor):
-    """One walk of a module's AST collecting evidence for every part."""
+def _line(text: str, pos: int) -> int:
+    """1-based line of character offset ``pos``."""
+    return text.count("\n", 0, pos) + 1
 
-    def __init__(self, path: str, health: Sequence[str], found: _Found) -> None:
+
+def scan_python_text(path: str, text: str, found: "_Found") -> None:
+    """Evidence from a module's import lines and string literals (patterns, no parsing)."""
+    loguru = False
+    for m in _IMPORT.finditer(text):
+        if m.group(1):
+            names = [n.strip().split(" ")[0] for n in m.group(2).strip("() \t\n").split(",")]
+            loguru |= _module_evidence(path, m.group(1), names, functools.partial(_line, text, m.start()), found)
+        else:
+            for part in m.group(3).split(","):
+                module = part.strip().split(" ")[0]
+                if module:
+                    loguru |= _module_evidence(path, module, (), functools.partial(_line, text, m.start()), found)
+    for m in _STRING_REF.finditer(text):
+        ref = _module_match(m.group(1).split(":")[0], STRING_REFS)
+        if ref:
+            part, label = ref.split("|", 1)
+            if found.wants(part):
+                found.add(part, f"{path}:{_line(text, m.start())} configures {label}")
+    if loguru:
+        m = _SERIALIZE.search(text)
+        if m:
+            found.add("structured-logging", f"{path}:{_line(text, m.start())} loguru serialize=True (JSON)")
+
+
+def _module_evidence(path: str, module: str, names: Sequence[str], line: Any, found: "_Found") -> bool:
+    """Record what importing ``module`` (``from module import names``) is evidence of.
+
+    ``line`` is called only when a note is recorded. Returns True for loguru, whose evidence
+    depends on ``serialize=True`` elsewhere in the file.
+    """
+    for table, part, verb in ((LOGGING_MODULES, "structured-logging", "imports"),
+                              (METRICS_MODULES, "metrics", "imports"),
+                              (HEALTH_MODULES, "health-endpoint", "uses")):
+        label = _module_match(module, table)
+        if label and found.wants(part):
+            found.add(part, f"{path}:{line()} {verb} {label}")
+    if module == "aws_lambda_powertools" and "Logger" in names and found.wants("structured-logging"):
+        found.add("structured-logging", f"{path}:{line()} imports Powertools Logger")
+    if module == "opentelemetry" and "metrics" in names and found.wants("metrics"):
+        found.add("metrics", f"{path}:{line()} imports OpenTelemetry metrics")
+    return module == "loguru" or module.startswith("loguru.")
+
+
+class _PythonScan(ast.NodeVisitor):
+    """One walk of a module's AST for health routes and JSON log formatter classes."""
+
+    def __init__(self, path: str, health: Sequence[str], found: "_Found") -> None:
         self.path = path
         self.health = health
         self.found = found
-        self.loguru = False
-        self.serialize_line: Optional[int] = None
-
-    def _module(self, module: str, line: int, names: Iterable[str] = ()) -> None:
-        label = _module_match(module, LOGGING_MODULES)
-        if label:
-            self.found.add("structured-logging", f"{self.path}:{line} imports {label}")
-        if module == "aws_lambda_powertools" and "Logger" in names:
-            self.found.add("structured-logging", f"{self.path}:{line} imports Powertools Logger")
-        label = _module_match(module, METRICS_MODULES)
-        if label:
-            self.found.add("metrics", f"{self.path}:{line} imports {label}")
-        if module == "opentelemetry" and "metrics" in names:
-            self.found.add("metrics", f"{self.path}:{line} imports OpenTelemetry metrics")
-        label = _module_match(module, HEALTH_MODULES)
-        if label:
-            self.found.add("health-endpoint", f"{self.path}:{line} uses {label}")
-        if module == "loguru" or module.startswith("loguru."):
-            self.loguru = True
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self._module(alias.name, node.lineno)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.module and not node.level:
-            self._module(node.module, node.lineno, [a.name for a in node.names])
-
-    def visit_Constant(self, node: ast.Constant) -> None:
-        # Strings naming a formatter class or an app: dictConfig's "()" / "class" values,
-        # Django INSTALLED_APPS entries ("django_prometheus", "health_check").
-        value = node.value
-        if isinstance(value, str) and 3 <= len(value) <= 200 and " " not in value:
-            ref = _module_match(value.split(":")[0], STRING_REFS)
-            if ref:
-                part, label = ref.split("|", 1)
-                self.found.add(part, f"{self.path}:{node.lineno} configures {label}")
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         bases = [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases]
@@ -302,14 +340,7 @@ class _PythonScan(ast.NodeVisitor):
                 if health_route(lit, self.health, django=django):
                     self.found.add("health-endpoint", f"{self.path}:{node.lineno} route {lit[:60]}")
                     break
-        for kw in node.keywords:
-            if kw.arg == "serialize" and isinstance(kw.value, ast.Constant) and kw.value.value is True:
-                self.serialize_line = node.lineno
         self.generic_visit(node)
-
-    def finish(self) -> None:
-        if self.loguru and self.serialize_line is not None:
-            self.found.add("structured-logging", f"{self.path}:{self.serialize_line} loguru serialize=True (JSON)")
 
 
 def _walk_rules(data: Any, depth: int = 0) -> tuple[int, int]:
@@ -407,7 +438,15 @@ class ObservabilityCheck(Check):
                 return
             if match_globs(path, exclude):
                 return
-            self._python(path, text, health, found, skipped)
+            scan_python_text(path, text, found)
+            hinted = health_hint is not None and health_hint.search(text) is not None
+            if hinted or ("dumps" in text and _FORMATTER_CLASS.search(text)):
+                if len(text) > MAX_AST_CHARS:
+                    if hinted:
+                        skipped.append(SkippedPath(path, f"Python file over {MAX_AST_CHARS} characters "
+                                                         "not parsed for routes"))
+                    return
+                self._python(path, text, health, found, skipped)
             return
         if is_log_config and _LOG_CONFIG_HINT.search(text) and not match_globs(path, exclude):
             found.add("structured-logging", f"{path} logging configuration with a JSON formatter")
@@ -433,13 +472,10 @@ class ObservabilityCheck(Check):
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             skipped.append(SkippedPath(path, "Python syntax error (not parsed for observability evidence)"))
             return
-        scan = _PythonScan(path, health, found)
         try:
-            scan.visit(tree)
+            _PythonScan(path, health, found).visit(tree)
         except RecursionError:
             skipped.append(SkippedPath(path, "Python nested too deeply to walk"))
-            return
-        scan.finish()
 
     @staticmethod
     def _probes(path: str, text: str, health: Sequence[str], found: _Found) -> None:

@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from helpers import run_check, write_tree
 
 from gate.model import Status
@@ -220,18 +221,41 @@ def test_symlinked_and_oversize_evidence_never_counts(tmp_path: Path) -> None:
 
 
 def test_python_syntax_errors_are_skipped_not_fatal(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"app/main.py": APP, "legacy/old.py": "print 'structlog'\n", "monitoring/a.yml": RULES})
+    write_tree(tmp_path, {"app/main.py": APP, "legacy/old.py": "@app.route('/health')\ndef h():\n    print 'ok'\n",
+                          "monitoring/a.yml": RULES})
     result = run_check("observability", tmp_path)
     assert result.status is Status.PASS
     assert ("legacy/old.py", "Python syntax error (not parsed for observability evidence)") in {
         (s.path, s.reason) for s in result.skipped}
+    assert not any(e.startswith("health-endpoint: legacy") for e in result.evidence)
 
 
+def test_import_forms(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"svc/a.py": "import os, structlog as sl  # logging\n"
+                                      "from opentelemetry import (\n    trace,\n    metrics,\n)\n"})
+    result = run_check("observability", tmp_path)
+    assert "structured-logging: svc/a.py:1 imports structlog" in result.evidence
+    assert "metrics: svc/a.py:2 imports OpenTelemetry metrics" in result.evidence
+
+
+def test_huge_python_file_with_health_literal_is_listed_not_parsed(tmp_path: Path) -> None:
+    big = '@app.get("/health")\ndef h():\n    return 1\n' + "x = 1\n" * 50_000
+    write_tree(tmp_path, {"svc/big.py": big})
+    result = run_check("observability", tmp_path)
+    assert "health-endpoint" in parts_missing(result)
+    assert ("svc/big.py", "Python file over 262144 characters not parsed for routes") in {
+        (s.path, s.reason) for s in result.skipped}
+
+
+@pytest.mark.slow
 def test_ten_thousand_files_is_fast(tmp_path: Path) -> None:
-    files = {f"pkg{i // 100}/mod{i}.py": f"import logging\nlog = logging.getLogger(__name__)\nX = {i}\n"
-             for i in range(10_000)}
-    files.update({"app/main.py": APP, "monitoring/alerts.yml": RULES})
-    write_tree(tmp_path, files)
+    # Plain writes (not write_tree) keep building the 10,000-file tree cheap.
+    for d in range(100):
+        pkg = tmp_path / f"pkg{d}"
+        pkg.mkdir()
+        for i in range(100):
+            (pkg / f"mod{i}.py").write_text(f"import logging\nlog = logging.getLogger(__name__)\nX = {i}\n")
+    write_tree(tmp_path, {"app/main.py": APP, "monitoring/alerts.yml": RULES})
     from gate.checks.interface import CheckContext, RunOptions
     from gate.checks.observability import ObservabilityCheck
     from gate.inventory import build_inventory
