@@ -19,7 +19,7 @@ from a dashboard, not a customer". Four *parts*, each its own finding when missi
 ``health-endpoint``
     A route whose path ends with one of ``health-paths`` (``/health``, ``/healthz``,
     ``/livez``, ``/readyz``, ``/ping``, ...), found with :mod:`ast` (never by importing the
-    code): Flask/FastAPI/Starlette/aiohttp route decorators and registrations whose path
+    code; modules over :data:`MAX_AST_CHARS` are listed as skipped instead): Flask/FastAPI/Starlette/aiohttp route decorators and registrations whose path
     literal starts with ``/``, Django ``path``/``re_path``/``url`` entries, router and
     blueprint prefixes; or a health-check package (django-health-check, fastapi-health,
     flask-healthz, py-healthcheck); or a Kubernetes liveness/readiness/startup probe with an
@@ -39,9 +39,11 @@ installed library that nothing uses logs nothing); the finding says it is declar
 usually means the wiring is missing.
 
 Efficiency (issue #6: all evidence checks in under a second on 10,000 files): one pass over
-the inventory; each candidate file is read once; a cheap substring test decides whether a
-Python file is parsed with :mod:`ast` at all, and a YAML file is parsed only if it mentions
-``alert`` or ``receivers``. YAML is parsed with :func:`gate.config.parse_yaml` (alias expansion
+the inventory; each candidate file is read once; a substring test picks the Python files worth
+a look; imports and string references are found with line patterns (``import`` statements at
+the start of a line — one inside a docstring would also count, an accepted imprecision);
+:mod:`ast` parses only modules that contain a health-path literal or a ``Formatter`` subclass.
+A YAML file is parsed only if it mentions ``alert`` or ``receivers``. YAML is parsed with :func:`gate.config.parse_yaml` (alias expansion
 bounded); a file that is not one plain YAML document (Helm templates, multi-document
 manifests) is matched with line patterns instead.
 """
