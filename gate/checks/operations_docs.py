@@ -2,10 +2,16 @@
 
 Source: ``../shared/CATALOGUE.md`` gate 7, essay 004's list: how to deploy, how to configure,
 where logs live, what it depends on, how backups work, how it usually fails. Each is a *topic*
-(``topics``: topic -> heading synonyms; an empty list drops a topic). A topic is covered when a heading in one of the
-documentation files (the root README, always, plus ``paths``: globs, default ``docs/**``) mentions one of
-its synonyms as whole words (:func:`gate.checks.markdown_docs.first_match`) and, in markdown,
-has content under it — an empty ``## Backups`` heading is a promise, not documentation.
+(``topics``: topic -> heading synonyms; an empty list drops a topic). A topic is covered when a
+heading in one of the documentation files (the root README, always, plus ``paths``: globs,
+default ``docs/**`` without blog posts and changelogs) mentions one of its synonyms as whole
+words (:func:`gate.checks.markdown_docs.first_match`), is short (at most
+:data:`MAX_TOPIC_HEADING_WORDS` words) and, in markdown, has content under it — an empty
+``## Backups`` heading is a promise, not documentation. "Logging in" is about signing in, not
+logs (:data:`NOT_TOPIC_PHRASES`).
+
+This is a heuristic over headings: it finds *that* a README has a "Deployment" section, not
+that the section is right; the check is advisory in the default profile for that reason.
 
 Markdown is parsed with markdown-it-py (headings in code blocks do not count); ``.rst`` files
 by their section titles (:func:`gate.checks.markdown_docs.parse_rst_headings`, no content
@@ -18,18 +24,19 @@ repository, or over the size cap, is skipped and listed, never read.
 
 from __future__ import annotations
 
+import re
 from typing import Mapping, Optional, Sequence
 
 from gate.checks.interface import Check, CheckContext
 from gate.checks.markdown_docs import (LineBudget, first_match, front_matter, parse_rst_headings,
-                                       parse_sections, skipped_matching)
+                                       parse_sections, skipped_matching, words)
 from gate.inventory import FileEntry, InventoryError, match_globs
 from gate.model import CheckResult, Finding, Severity, SkippedPath
 
 README_NAMES = ("README.md", "README.markdown", "README.rst", "README.txt", "README")
 """Root README names, in the order GitHub prefers when several exist."""
 
-DEFAULT_PATHS = ("docs/**/*.md", "docs/**/*.markdown", "docs/**/*.rst")
+DEFAULT_PATHS = ("docs/**/*.md", "docs/**/*.markdown", "docs/**/*.rst", "!docs/blog/**", "!docs/**/blog/**")
 """Used only when the profile gives no ``paths`` (the default profile does)."""
 
 DEFAULT_TOPICS: Mapping[str, Sequence[str]] = {
@@ -42,6 +49,12 @@ DEFAULT_TOPICS: Mapping[str, Sequence[str]] = {
 MAX_HEADING_SHOWN = 60
 """Characters of a heading quoted in evidence."""
 
+MAX_TOPIC_HEADING_WORDS = 6
+"""Longest heading (in words) that can cover a topic. Sections about a topic have short titles
+("Deployment", "Where logs live", "Backups and restore"); a long heading that merely mentions
+the word ("9. IP download logs of any Python Package Index package", from a blog post found in
+a real docs tree) is not documentation of it."""
+
 
 def _headings(entry: FileEntry, text: str) -> list[tuple[str, int]]:
     """``(heading text, line)`` of the headings that count in one document."""
@@ -50,6 +63,11 @@ def _headings(entry: FileEntry, text: str) -> list[tuple[str, int]]:
     fm = front_matter(text)
     return [(s.heading.text, s.heading.line)
             for s in parse_sections(fm.body, line_offset=fm.body_start_line - 1) if s.has_content]
+
+
+NOT_TOPIC_PHRASES = re.compile(r"\b(?:log(?:ging|ged)?[ \t-]+in(?:to)?|log(?:ging)?[ \t-]?out)\b",
+                               re.IGNORECASE)
+"""Phrases removed from a heading before matching: signing in and out is not about logs."""
 
 
 class OperationsDocsCheck(Check):
@@ -85,10 +103,13 @@ class OperationsDocsCheck(Check):
                 unparsed.append(SkippedPath(entry.path, reason))
                 continue
             for heading, line in _headings(entry, text):
+                if len(words(heading)) > MAX_TOPIC_HEADING_WORDS:
+                    continue
+                probe = NOT_TOPIC_PHRASES.sub(" ", heading)
                 for topic, synonyms in topics.items():
                     if topic in covered:
                         continue
-                    if first_match(heading, [topic, *synonyms]):
+                    if first_match(probe, [topic, *synonyms]):
                         shown = (heading if len(heading) <= MAX_HEADING_SHOWN
                                  else heading[:MAX_HEADING_SHOWN - 3] + "...")
                         covered[topic] = f"{topic}: {entry.path}:{line} \"{shown}\""

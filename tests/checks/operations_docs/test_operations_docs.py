@@ -147,3 +147,16 @@ def test_only_the_root_readme_counts_by_default(tmp_path: Path) -> None:
                           "docs/ops.md": OPERATIONS})
     result = run_check("operations-docs", tmp_path)
     assert sorted(f.aliases[0] for f in result.findings) == ["configuration", "dependencies", "deploy", "logs"]
+
+
+def test_long_headings_and_blog_posts_do_not_cover_topics(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "README.md": README,
+        "docs/faq.md": "# Notes\n\n## 9. IP download logs of any package from the index\n\ntext\n"
+                       "\n## Logging in to the admin\n\ntext\n",
+        "docs/blog/posts/2023.md": "# Post\n\n## Backups\n\nWe lost them.\n\n## Troubleshooting\n\nx\n",
+    })
+    readme = README.replace("## Logs and monitoring", "## Dashboards")
+    write_tree(tmp_path, {"README.md": readme})
+    result = run_check("operations-docs", tmp_path)
+    assert sorted(f.aliases[0] for f in result.findings) == ["backups", "failure-modes", "logs"]
