@@ -278,3 +278,15 @@ def test_overlong_markdown_is_skipped_not_parsed(tmp_path: Path) -> None:
     reasons = {s.path: s.reason for s in result.skipped}
     assert "more than 10000" in reasons["docs/runbooks/huge.md"]
     assert not any("huge" in e for e in result.evidence)
+
+
+def test_hostile_file_names_are_reported_not_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "p"
+    write_tree(tmp_path / "repo", {
+        f"docs/runbooks/$(touch {marker}).md": book("A"),
+        "docs/runbooks/a\n::error::x.md": book("B", drop="escalation"),
+        "docs/runbooks/c.md": book("C"),
+    }, dedent=False)
+    result = run_check("runbooks", tmp_path / "repo")
+    assert not marker.exists()
+    assert [(f.rule, f.path) for f in result.findings] == [("missing-section", "docs/runbooks/a\n::error::x.md")]
