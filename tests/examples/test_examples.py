@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 from helpers import TODAY
-from servers.osv import DATA_DIR, OsvServer
+from servers.osv import OsvServer
 
 from gate.checks.registry import check_ids
 from gate.cli import main
@@ -214,10 +214,10 @@ def test_mvp_code_findings(mvp: Run) -> None:
 
 
 @pytest.mark.parametrize(("example", "code"), [(READY, 0), (MVP, 1)])
-def test_offline_osv_database(example: Path, code: int) -> None:
-    """The README's offline form: ``--osv-db`` serves a directory of OSV records to pip-audit,
-    so the dependencies check gives the same answer with no network and no mirror."""
-    rc, text = _cli(["check", str(example), "--only", "dependencies", "--osv-db", str(DATA_DIR),
+def test_readme_offline_osv_database(example: Path, code: int) -> None:
+    """The README's first command audits dependencies with ``--osv-db examples/osv-db`` (OSV
+    records served to pip-audit on loopback), so it needs no network: same answer offline."""
+    rc, text = _cli(["check", str(example), "--only", "dependencies", "--osv-db", str(EXAMPLES / "osv-db"),
                      "--today", TODAY.isoformat(), "--color", "never", "--no-progress"])
     assert rc == code, text
     assert ("PYSEC-2018-28" in text) is (code == 1)
