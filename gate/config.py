@@ -18,6 +18,7 @@ Every problem is a :class:`ConfigError`, which the CLI turns into exit code 2.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import functools
@@ -35,6 +36,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from gate.inventory import DEFAULT_MAX_FILE_SIZE
 from gate.model import Level, Location
+from gate.redact import redact
 from gate.resources import policy_file
 
 MAX_CONFIG_BYTES = 256 * 1024
@@ -88,7 +90,10 @@ class ConfigError(Exception):
     """
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
+        # Messages quote the offending values and keys; a credential pasted into readiness.yml
+        # must not reach stderr or a workflow annotation (promise 3), so both are redacted.
+        self.problems: tuple[Problem, ...] = tuple(
+            dataclasses.replace(p, key=redact(p.key), message=redact(p.message)) for p in problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod

@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 from gate.config import Deferral
 from gate.model import (ApprovalState, CheckResult, DeferralRecord, DeferralState, Finding,
                         Status)
+from gate.redact import redact
 
 EXPIRY_WARNING_DAYS = 14
 """A deferral expiring within this many days is reported as ``expiring`` (issue #2)."""
@@ -131,8 +132,10 @@ def apply_deferrals(
             dstate, why = DeferralState.ACTIVE, ""
         if state is ApprovalState.UNVERIFIED and dstate is not DeferralState.EXPIRED:
             why = "; ".join(x for x in (why, note) if x)
+        # The reason is free text typed by people into readiness.yml: a pasted credential must not
+        # reach any output (promise 3), so it is redacted like any other outside text.
         records.append(DeferralRecord(
-            check=d.check, finding=d.finding, reason=d.reason, approved_by=d.approved_by,
+            check=d.check, finding=d.finding, reason=redact(d.reason), approved_by=d.approved_by,
             expires=d.expires, ticket=d.ticket, state=dstate, approval=state, days_left=days_left,
             location=d.location, note=why))
     return status, summary, tuple(findings), tuple(records)
