@@ -242,6 +242,21 @@ def transformable(path: str, text: str) -> bool:
     return False
 
 
+YAML_SUFFIXES = (".yaml", ".yml", ".eyaml")
+"""Files detect-secrets' YAML transformer parses (``determine_file_type`` == YAML, 1.5.0)."""
+
+
+def _parse_is_risky(path: str, text: str) -> bool:
+    """True for files whose transformer parse is not run here; they are staged whole.
+
+    YAML (aliases) and INI interpolation (``%(name)s`` references, expanded recursively by
+    ``configparser``) can make a hostile file cost exponential time or memory. detect-secrets
+    still parses them — in its own process, under the scan timeout — but the planning step,
+    which has no timeout, never does.
+    """
+    return path.lower().endswith(YAML_SUFFIXES) or "%(" in text
+
+
 @dataclass(frozen=True)
 class FilePlan:
     """What to hand detect-secrets for one file."""
@@ -256,7 +271,7 @@ class FilePlan:
 
 def plan_file(path: str, data: bytes, text: str, anchors: Optional[Sequence[Anchor]]) -> FilePlan:
     """Decide how to stage one file (``text`` is ``data`` decoded as UTF-8)."""
-    if anchors is None:
+    if anchors is None or _parse_is_risky(path, text):
         return FilePlan("whole", data)
     norm = normalise_newlines(text)
     if transformable(path, norm):
