@@ -65,6 +65,7 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
 
     @app.get("/metrics")
     def metrics() -> Response:
+        """Prometheus scrape endpoint (fly.toml [metrics])."""
         return metrics_response()
 
     @app.errorhandler(HTTPException)

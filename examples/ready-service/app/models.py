@@ -13,6 +13,8 @@ class Base(DeclarativeBase):
 
 
 class Merchant(Base):
+    """A merchant account that creates payments."""
+
     __tablename__ = "merchants"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -23,6 +25,8 @@ class Merchant(Base):
 
 
 class Payment(Base):
+    """One card payment and the outcome of its fraud check."""
+
     __tablename__ = "payments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -34,5 +38,6 @@ class Payment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     def to_dict(self) -> dict[str, object]:
+        """The JSON shape the API returns."""
         return {"id": self.id, "merchant_id": self.merchant_id, "amount_cents": self.amount_cents,
                 "currency": self.currency, "status": self.status}

@@ -22,6 +22,7 @@ CURRENCIES = frozenset({"EUR", "USD", "GBP"})
 
 
 def _authenticated_merchant() -> Merchant:
+    """The merchant named by HTTP basic auth (id:password); aborts with 401 otherwise."""
     auth = request.authorization
     if auth is None or not auth.username or not auth.username.isdigit():
         abort(401)
@@ -33,6 +34,7 @@ def _authenticated_merchant() -> Merchant:
 
 @api.post("/merchants")
 def create_merchant() -> tuple[Response, int]:
+    """``{"name", "password"}`` (12+ characters) -> 201 ``{"id", "name"}``; 409 if the name is taken."""
     body = request.get_json(silent=True) or {}
     name, password = body.get("name"), body.get("password")
     if not isinstance(name, str) or not isinstance(password, str) or len(password) < 12:
@@ -51,6 +53,7 @@ def create_merchant() -> tuple[Response, int]:
 
 @api.post("/payments")
 def create_payment() -> tuple[Response, int]:
+    """``{"amount_cents", "currency"}`` -> 201 with the payment, scored by the fraud API."""
     merchant = _authenticated_merchant()
     body = request.get_json(silent=True) or {}
     amount, currency = body.get("amount_cents"), body.get("currency")
@@ -73,6 +76,7 @@ def create_payment() -> tuple[Response, int]:
 
 @api.get("/payments/<int:payment_id>")
 def get_payment(payment_id: int) -> Response:
+    """One of the authenticated merchant's payments; 404 for anyone else's."""
     merchant = _authenticated_merchant()
     payment = session().scalar(
         select(Payment).where(Payment.id == payment_id, Payment.merchant_id == merchant.id))
