@@ -51,7 +51,7 @@ from pathlib import PurePosixPath
 from typing import Optional
 
 from gate.checks.interface import Check, CheckContext
-from gate.checks.markdown_docs import front_matter, heading_matches, parse_sections
+from gate.checks.markdown_docs import LineBudget, front_matter, heading_matches, parse_sections
 from gate.checks.ops_evidence import (ROLLBACK_NAME, absence_note, command_notes, is_test_path, is_trivial_statement,
                                       is_vendored, named_scripts, read_text_or_none, script_has_content)
 from gate.checks.workflows import WorkflowSet, load_workflows, named_jobs
@@ -227,6 +227,7 @@ def _workflow_evidence(wset: WorkflowSet) -> list[str]:
 
 def _runbook_evidence(inv: Inventory) -> list[str]:
     out = []
+    budget = LineBudget()  # markdown-it-py is linear but slow on hostile input: bound the lines parsed
     for e in inv.files:
         if e.suffix not in (".md", ".markdown") or is_vendored(e.path) or _CHANGELOG.match(e.name):
             continue
@@ -234,6 +235,8 @@ def _runbook_evidence(inv: Inventory) -> list[str]:
         if not text or not ROLLBACK_NAME.search(text):
             continue  # cheap filter before parsing markdown
         fm = front_matter(text)
+        if budget.take(fm.body) is not None:
+            continue  # too long, or the budget is spent: never counted as evidence
         for section in parse_sections(fm.body, line_offset=fm.body_start_line - 1):
             if section.has_content and heading_matches(section.heading.text, ROLLBACK_HEADINGS):
                 out.append(f"rollback runbook section {e.path}:{section.heading.line} ({section.heading.text!r})")
