@@ -44,7 +44,13 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"(?i)(?P<keep>(?:password|passwd|pwd|secret|token|api_key|apikey|access_key|private_key)"
         r"[\"']?\s{0,3}[:=]\s{0,3}[\"']?)[^\s\"',;]{4,}",
         # Long unbroken base64/hex runs (likely keys); 32+ chars with letters and digits.
-        r"\b(?=[A-Za-z0-9+/_\-]*\d)(?=[A-Za-z0-9+/_\-]*[A-Za-z])[A-Za-z0-9+/_\-]{32,}={0,2}",
+        # Base64 runs with "/" or "+" (AWS secret access keys are 40 of these): upper, lower and a
+        # digit all present, 40+ long, so ordinary paths ("-", ".", "_" break them) do not match.
+        r"(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]*[0-9])(?=[A-Za-z0-9+/]*[a-z])(?=[A-Za-z0-9+/]*[A-Z])"
+        r"[A-Za-z0-9+/]{40,}={0,2}",
+        # "/" is left out so file paths (site-packages/…/sessions.py) stay readable; a key with
+        # "/" in it still has its long runs masked.
+        r"\b(?=[A-Za-z0-9+_\-]*\d)(?=[A-Za-z0-9+_\-]*[A-Za-z])[A-Za-z0-9+_\-]{32,}={0,2}",
     )
 )
 

@@ -124,7 +124,15 @@ def head_commit(root: Path) -> Optional[str]:
     except (OSError, subprocess.SubprocessError):
         return None
     sha = out.stdout.strip()
-    return sha if out.returncode == 0 and len(sha) in (40, 64) else None
+    if out.returncode != 0 or len(sha) not in (40, 64):
+        return None
+    # Only for the top of a work tree: a sub-directory (examples/ready-service) is scanned as a
+    # plain directory by the inventory, and the enclosing repository's HEAD would misdescribe it.
+    top = subprocess.run(["git", "-c", "core.fsmonitor=false", "-c", "safe.directory=*", "-C", str(root),
+                          "rev-parse", "--show-toplevel"], capture_output=True, timeout=30, check=False, text=True)
+    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != root.resolve():
+        return None
+    return sha
 
 
 def run_gate(

@@ -168,7 +168,8 @@ def _run_batch(group: list[tuple[str, str]], service: str, osv_base: Optional[st
         where = osv_query_url(osv_base or DEFAULT_OSV_BASE) if service == "osv" else "PyPI's JSON API"
         hint = (f"pip-audit could not complete the audit against {where}. If this runner has no network "
                 "access, point checks.dependencies.osv-url (or --osv-url / READINESS_GATE_OSV_URL) at an OSV "
-                "mirror and use vulnerability-service: osv")
+                "mirror and use vulnerability-service: osv, or pass --osv-db with an offline OSV export "
+                "(OSV's PyPI all.zip)")
         # Run in the temporary directory: pip-audit never sees the repository at all.
         try:
             run = run_tool(TOOL, args, timeout=timeout, ok_codes=(0, 1), cwd=tmp,
