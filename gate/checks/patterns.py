@@ -29,7 +29,7 @@ from typing import Optional
 from gate.checks.interface import Check, CheckContext
 from gate.config import Config
 from gate.inventory import Inventory, InventoryError, match_globs
-from gate.model import CheckResult, Finding, Level, ToolInfo
+from gate.model import CheckResult, Finding, Level, SkippedPath, ToolInfo
 from gate.resources import policy_file
 from gate.scanners import semgrep
 from gate.scanners.process import ToolError
@@ -159,7 +159,7 @@ class _SemgrepCheck(Check):
                             f"checks.{self.id}.inline-suppressions is false in readiness.yml.)")
             findings.append(Finding(rule=m.rule, message=message, path=m.path, line=m.line,
                                     severity=m.severity, fingerprint=m.fingerprint))
-        skipped = tuple(s for s in result.skipped if s.path in scanned_for)
+        skipped = _skips_for(self.id, result, set(scanned_for), semgrep.rule_checks(policy_file("semgrep")))
         evidence = [f"semgrep scanned {len(scope)} Python file{'s' if len(scope) != 1 else ''} "
                     f"with the {self.id} rules"]
         if hidden:
@@ -176,6 +176,24 @@ class _SemgrepCheck(Check):
             tools=(ToolInfo(semgrep.TOOL, result.version),),
             evidence=tuple(evidence),
         )
+
+
+def _skips_for(check_id: str, result: semgrep.SemgrepScan, paths: set[str],
+               owners: dict[str, str]) -> tuple[SkippedPath, ...]:
+    """This check's named skips: whole-file problems, and limits hit by this check's own rules
+    (a rule of the other check timing out on a file does not make this check skip it)."""
+    reasons: dict[str, list[str]] = {}
+    rules: dict[tuple[str, str], list[str]] = {}
+    for p in result.problems:
+        if p.path not in paths:
+            continue
+        if p.rule is None:
+            reasons.setdefault(p.path, []).append(p.reason)
+        elif owners.get(p.rule, check_id) == check_id:  # an unknown rule counts for both
+            rules.setdefault((p.path, p.reason), []).append(p.rule)
+    for (path, reason), names in rules.items():
+        reasons.setdefault(path, []).append(f"{reason} ({', '.join(sorted(names))}); not fully scanned")
+    return tuple(SkippedPath(path, "; ".join(rs)) for path, rs in sorted(reasons.items()))
 
 
 class InsecurePatternsCheck(_SemgrepCheck):

@@ -42,7 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
-from gate.model import Severity, SkippedPath
+import yaml
+
+from gate.model import Severity
 from gate.redact import redact
 from gate.scanners.process import ToolError, run_tool
 
@@ -51,8 +53,14 @@ TOOL = "semgrep"
 ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 """Environment for every semgrep run: no version check, no metrics (the CLI flags say the same)."""
 
+RULE_TIMEOUT_S = 30
+"""semgrep's limit per rule per file, seconds (its default, 5 s, is hit by the taint rule on
+5,000-line files on a busy 2-CPU runner). A file where a rule hits it is a named skip for the
+rule's check; the whole scan stays bounded by the checks' ``timeout``."""
+
 BASE_ARGS = ("scan", "--metrics=off", "--disable-version-check", "--json", "--disable-nosem",
-             "--no-git-ignore", "--max-target-bytes=0", "--scan-unknown-extensions")
+             "--no-git-ignore", "--max-target-bytes=0", "--scan-unknown-extensions",
+             f"--timeout={RULE_TIMEOUT_S}")
 """Arguments before ``--config``: JSON, no network, every match reported, no file filtering by
 semgrep (the inventory already applied the size cap and skips; ``--max-target-bytes=0`` disables
 semgrep's own 1 MB cap so it cannot silently drop a file the inventory kept;
@@ -105,6 +113,9 @@ HINT = ("Run semgrep locally on the named files to see the full error "
         "(semgrep scan --metrics=off --config <readiness-gate>/policies/semgrep <file>), "
         "fix or exclude the file (checks.<id>.exclude), or report a bug if a shipped rule fails")
 
+TIMEOUT_HINT = ("Raise checks.insecure-patterns.timeout / checks.error-handling.timeout in readiness.yml "
+                "(the scan they share gets the larger one), or exclude generated code (checks.<id>.exclude)")
+
 
 @dataclass(frozen=True)
 class SemgrepMatch:
@@ -129,12 +140,25 @@ class SemgrepMatch:
 
 
 @dataclass(frozen=True)
+class FileProblem:
+    """A target semgrep could not (fully) examine: a named skip, never silently dropped."""
+
+    path: str
+    """Repository-relative POSIX path."""
+    reason: str
+    """Why, without any scanned code (``semgrep could not parse it (syntax error); not scanned``)."""
+    rule: Optional[str] = None
+    """The rule that hit a limit on this file (its other rules ran), or None when the whole
+    file is concerned (a parse error)."""
+
+
+@dataclass(frozen=True)
 class SemgrepScan:
     """The outcome of one (possibly chunked) semgrep scan."""
 
     matches: tuple[SemgrepMatch, ...]
-    skipped: tuple[SkippedPath, ...]
-    """Targets semgrep could not (fully) examine, with the reason."""
+    problems: tuple[FileProblem, ...]
+    """Targets semgrep could not (fully) examine, with the reason (and rule, for limits)."""
     targets: frozenset[str]
     """Repository-relative paths that were handed to semgrep."""
     version: str
@@ -189,17 +213,22 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
     ordered = sorted(set(targets))
     deadline = time.monotonic() + timeout
     raw_results: list[dict[str, Any]] = []
-    skipped: dict[str, str] = {}
+    problems: list[FileProblem] = []
     version = "unknown"
     chunks = chunk_targets(ordered, argv_budget)
     for chunk in chunks:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise ToolError(TOOL, f"timed out after {timeout:g} s and was stopped",
-                            hint="Raise checks.insecure-patterns.timeout / checks.error-handling.timeout "
-                                 "in readiness.yml or exclude generated code")
+            raise ToolError(TOOL, f"timed out after {timeout:g} s and was stopped", hint=TIMEOUT_HINT)
         args = [*BASE_ARGS, "--config", str(config), *("./" + p for p in chunk)]
-        run = run_tool(TOOL, args, timeout=remaining, ok_codes=tuple(range(0, 128)), cwd=str(root), env=ENV)
+        try:
+            run = run_tool(TOOL, args, timeout=remaining, ok_codes=tuple(range(0, 128)), cwd=str(root), env=ENV)
+        except ToolError as exc:
+            if exc.returncode is None and exc.problem.startswith("timed out"):
+                # report the configured budget, not what was left of it for this chunk
+                raise ToolError(TOOL, f"timed out after {timeout:g} s and was stopped", hint=TIMEOUT_HINT,
+                                argv=exc.argv) from None
+            raise
         if run.returncode != 0:
             try:
                 details = _errors_summary(_load_json(run.stdout, ""))
@@ -209,19 +238,39 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
             raise ToolError(TOOL, f"exited with status {run.returncode} ({meaning})",
                             hint=details + HINT, returncode=run.returncode, stderr=run.stderr)
         data = _load_json(run.stdout, run.stderr)
-        results, per_file = _validate(data, set(chunk))
+        results, found = _validate(data, set(chunk))
         raw_results.extend(results)
-        skipped.update(per_file)
+        problems.extend(found)
         if isinstance(data.get("version"), str) and data["version"].strip():
             version = data["version"].strip()
     matches = _matches(raw_results, set(ordered), read_lines)
     return SemgrepScan(
         matches=tuple(matches),
-        skipped=tuple(SkippedPath(p, r) for p, r in sorted(skipped.items())),
+        problems=tuple(sorted(set(problems), key=lambda f: (f.path, f.rule or "", f.reason))),
         targets=frozenset(ordered),
         version=version,
         runs=len(chunks),
     )
+
+
+def rule_checks(config: Path) -> dict[str, str]:
+    """Rule id -> ``metadata.readiness-check`` for the rule files in ``config`` (ours, shipped
+    in ``policies/semgrep``: never read from the scanned repository).
+
+    Raises:
+        ToolError: a rule file cannot be read or parsed (a broken installation).
+    """
+    files = sorted(config.glob("*.y*ml")) if config.is_dir() else [config]
+    out: dict[str, str] = {}
+    for f in files:
+        try:
+            data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+            for rule in data.get("rules") or ():
+                out[str(rule["id"])] = str((rule.get("metadata") or {}).get("readiness-check", ""))
+        except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+            raise ToolError(TOOL, f"cannot read rule file {f.name} ({type(exc).__name__})",
+                            hint="Reinstall readiness-gate") from None
+    return out
 
 
 def _load_json(stdout: str, stderr: str) -> dict[str, Any]:
@@ -268,7 +317,7 @@ def _norm(path: str) -> str:
     return p[2:] if p.startswith("./") else p
 
 
-def _validate(data: Mapping[str, Any], chunk: set[str]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def _validate(data: Mapping[str, Any], chunk: set[str]) -> tuple[list[dict[str, Any]], list[FileProblem]]:
     """Check the report's shape and classify ``errors[]``; return results and per-file skips."""
     results = data.get("results")
     if not isinstance(results, list):
@@ -282,7 +331,7 @@ def _validate(data: Mapping[str, Any], chunk: set[str]) -> tuple[list[dict[str, 
         raise ToolError(TOOL, f"skipped rules {', '.join(ids) or '(unnamed)'}, so the scan is incomplete",
                         hint="This semgrep version cannot run a shipped rule; install the semgrep "
                              "version readiness-gate requires")
-    per_file: dict[str, str] = {}
+    per_file: list[FileProblem] = []
     fatal: list[str] = []
     for e in errors:
         if not isinstance(e, dict):
@@ -297,14 +346,14 @@ def _validate(data: Mapping[str, Any], chunk: set[str]) -> tuple[list[dict[str, 
             continue  # a nosemgrep comment naming another rule: irrelevant with --disable-nosem
         if path is not None and path in chunk:
             if kind == "PartialParsing":
-                per_file.setdefault(path, _partial_reason(e))
+                per_file.append(FileProblem(path, _partial_reason(e)))
                 continue
             if kind in _PARSE_ERRORS:
-                per_file[path] = "semgrep could not parse it (syntax error); not scanned"
+                per_file.append(FileProblem(path, "semgrep could not parse it (syntax error); not scanned"))
                 continue
             if kind in _LIMIT_ERRORS:
-                rule = _rule_id(str(e.get("rule_id") or "")) or "a rule"
-                per_file[path] = f"semgrep {_LIMIT_ERRORS[kind]} on it ({rule}); not fully scanned"
+                rule = _rule_id(str(e.get("rule_id") or "")) or None
+                per_file.append(FileProblem(path, f"semgrep {_LIMIT_ERRORS[kind]} on it", rule))
                 continue
         fatal.append(f"{kind}: {_short(e.get('message'))}")
     if fatal:
@@ -317,7 +366,7 @@ def _validate(data: Mapping[str, Any], chunk: set[str]) -> tuple[list[dict[str, 
     done = {_norm(str(p)) for p in scanned}
     # A file handed over explicitly and neither scanned nor named in errors[] was dropped
     # silently: that is semgrep deciding what we examine, so the scan is not trustworthy.
-    silent = sorted(chunk - done - set(per_file))
+    silent = sorted(chunk - done - {f.path for f in per_file})
     if silent:
         more = f" and {len(silent) - 3} more" if len(silent) > 3 else ""
         raise ToolError(TOOL, f"did not scan {len(silent)} of the files it was given ({', '.join(silent[:3])}{more}) "
@@ -440,4 +489,4 @@ def _id_matches(rule: str, given: str) -> bool:
     return given == rule or given.endswith("." + rule)
 
 
-__all__ = ["SemgrepMatch", "SemgrepScan", "chunk_targets", "nosem_suppressed", "scan", "TOOL"]
+__all__ = ["FileProblem", "SemgrepMatch", "SemgrepScan", "rule_checks", "chunk_targets", "nosem_suppressed", "scan", "TOOL"]

@@ -154,6 +154,9 @@ def test_per_file_parse_problems_are_named_skips_not_errors(repo: Path, tmp_path
                      "app/main.py": "semgrep timed out on it (silent-except); not fully scanned"}
     assert result.tools[0].version == "9.9.9"
     assert "$$$" not in repr(result)
+    # the timeout was in an error-handling rule: insecure-patterns still examined app/main.py
+    other = run_check("insecure-patterns", repo, config=CONFIG_2S)
+    assert {s.path for s in other.skipped} == {"app/util.py"}
 
 
 def test_argv_is_chunked_and_results_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
