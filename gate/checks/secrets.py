@@ -159,7 +159,7 @@ class SecretsCheck(Check):
                 severity = kind.severity
             findings.append(Finding(kind.id, message, path=s.path, line=s.line, severity=severity,
                                     fingerprint=s.hashed_secret, remediation=REMEDIATION))
-        tools = (ToolInfo(engine.TOOL, outcome.version),) if outcome.scanned else ()
+        tools = (ToolInfo(engine.TOOL, outcome.version),)
         notes = [f"{outcome.scanned} file{'s' if outcome.scanned != 1 else ''} scanned"]
         st = outcome.stats
         if st.get("reduce"):

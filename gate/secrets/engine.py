@@ -364,7 +364,7 @@ def scan(inventory: Inventory, entries: Sequence[FileEntry], *, timeout: float, 
             payload.append((path, data))
         else:
             stats["reduced"] += 1
-            stats["lines_staged"] += len(plan.lines)
+            stats["lines_staged"] += len(plan.lines) - 1
             payload.append((path, plan.data))
             line_maps[path] = plan.lines
     canary_path, canary_text, canary_hash = _canary(lambda p: inventory.get(p) is not None
@@ -373,7 +373,7 @@ def scan(inventory: Inventory, entries: Sequence[FileEntry], *, timeout: float, 
     with tempfile.TemporaryDirectory(prefix="readiness-gate-secrets-") as tmp:
         staged = stage(tmp, payload)
         found, version = run_detect_secrets(tmp, timeout=timeout, expected=staged)
-    canary = [s for s in found if s.path == canary_path]
+    canary = [s for s in found if s.path == canary_path and s.type_name == "GitHub Token"]
     if [(s.line, s.type_name, s.hashed_secret) for s in canary] != [(1, "GitHub Token", canary_hash)]:
         raise ToolError(TOOL, "did not detect the canary secret readiness-gate planted to test it",
                         hint="The scanner runs but does not detect secrets; check the detect-secrets "
@@ -384,8 +384,9 @@ def scan(inventory: Inventory, entries: Sequence[FileEntry], *, timeout: float, 
             continue
         lines = line_maps.get(s.path)
         if lines is not None:
-            if s.line > len(lines):
-                raise ToolError(TOOL, "reported a line outside the file it was given")
+            if s.line > len(lines) or lines[s.line - 1] == 0:
+                raise ToolError(TOOL, "reported a line that cannot hold a secret (the prefilter's "
+                                      "placeholder line or past the end of the file)")
             s = RawSecret(s.path, lines[s.line - 1], s.type_name, s.hashed_secret)
         fresh.append(s)
     secrets.extend(fresh)

@@ -16,8 +16,8 @@ How (and why the findings stay *exactly* those of ``detect-secrets scan --all-fi
    exceeds the limit; entropy of a string of length ``n`` is at most ``log2(n)``, so only quoted
    runs of at least ``floor(2**limit)`` characters can qualify. No anchor can match a newline, so
    searching the whole file and mapping match offsets to lines finds every candidate line.
-2. **Reduced files.** A file with candidate lines is staged with only those lines (in order);
-   reported line numbers are mapped back. detect-secrets reads a file's lines, then runs plugins
+2. **Reduced files.** A file with candidate lines is staged with only those lines (in order,
+   after one :data:`POISON_LINE`); reported line numbers are mapped back. detect-secrets reads a file's lines, then runs plugins
    and filters per line; with verification off (``--no-verify``) and the inline-allowlist filter
    disabled, nothing in 1.5 looks at other lines (the code snippet "context" is only used by
    those two), so each kept line yields what it yields in the full file.
@@ -224,13 +224,59 @@ class _Named(io.StringIO):
         self.name = name
 
 
+YAML_SUFFIXES = (".yaml", ".yml", ".eyaml")
+"""Files detect-secrets' YAML transformer parses (``determine_file_type`` == YAML in 1.5.0),
+compared case-insensitively (broader than detect-secrets: that only makes more files whole)."""
+
+_EAGER_BREAKER = re.compile(r"^[^\s#;\[][^=:\n]*$", re.MULTILINE)
+"""A line configparser cannot accept after a ``[global]`` header: not indented (so not a
+continuation line), not a comment (``#``/``;``), not a section header, and without a ``=``/``:``
+delimiter. ``configparser.RawConfigParser._read`` records an error for it and raises at the end."""
+
+
+def _ini_cannot_parse(path: str, text: str) -> bool:
+    """True when neither of detect-secrets' INI transformers can parse ``text``, decided without
+    parsing (so without configparser's recursive ``%(name)s`` interpolation).
+
+    * ``ConfigFileTransformer`` (every file) parses without a header: configparser raises
+      ``MissingSectionHeaderError`` at the first significant line (not blank, not a comment)
+      unless that line starts with ``[``.
+    * ``EagerConfigFileTransformer`` (only files of type OTHER) prepends ``[global]``: one
+      :data:`_EAGER_BREAKER` line makes it fail.
+    """
+    from detect_secrets.util.filetype import FileType, determine_file_type
+
+    for line in io.StringIO(text):  # configparser's own line splitting (on "\n" only)
+        value = line.strip()
+        if not value or value[0] in "#;":
+            continue
+        if value[0] == "[":
+            return False  # a section header: the real parser decides
+        break
+    if determine_file_type(path) != FileType.OTHER:
+        return True
+    return _EAGER_BREAKER.search(text) is not None
+
+
 def transformable(path: str, text: str) -> bool:
-    """True when one of detect-secrets' transformers (INI/YAML, lazy or eager) would rewrite
+    """True when one of detect-secrets' transformers (INI/YAML, lazy or eager) may rewrite
     ``text`` read from a file named ``path``: detect-secrets would then scan rewritten lines.
 
-    Uses detect-secrets' own ``get_transformed_file``; any exception counts as True (the file is
-    then staged whole and detect-secrets does whatever it does with it).
+    * YAML files: True without parsing (aliases can make a hostile file cost exponential time).
+    * :func:`_ini_cannot_parse` proves both INI transformers fail: False without parsing.
+    * INI-like text with ``%(`` (configparser interpolation, expanded recursively: a hostile
+      file can cost exponential time): True without parsing.
+    * Otherwise detect-secrets' own ``get_transformed_file`` decides; any exception counts as True.
+
+    "True" only ever makes a file staged whole, which is always exact; detect-secrets then parses
+    it in its own process, under the scan timeout.
     """
+    if path.lower().endswith(YAML_SUFFIXES):
+        return True
+    if _ini_cannot_parse(path, text):
+        return False
+    if "%(" in text:
+        return True
     from detect_secrets.transformers import get_transformed_file
 
     try:
@@ -242,19 +288,12 @@ def transformable(path: str, text: str) -> bool:
     return False
 
 
-YAML_SUFFIXES = (".yaml", ".yml", ".eyaml")
-"""Files detect-secrets' YAML transformer parses (``determine_file_type`` == YAML, 1.5.0)."""
-
-
-def _parse_is_risky(path: str, text: str) -> bool:
-    """True for files whose transformer parse is not run here; they are staged whole.
-
-    YAML (aliases) and INI interpolation (``%(name)s`` references, expanded recursively by
-    ``configparser``) can make a hostile file cost exponential time or memory. detect-secrets
-    still parses them — in its own process, under the scan timeout — but the planning step,
-    which has no timeout, never does.
-    """
-    return path.lower().endswith(YAML_SUFFIXES) or "%(" in text
+POISON_LINE = "x"
+"""First line of every reduced file. Candidate lines alone can look like an INI file (JSON's
+``"key": "value"`` lines do) that detect-secrets would then parse and rewrite; this line makes
+both INI transformers fail (it is significant, not ``[``-prefixed, unindented and has no
+delimiter: see :func:`_ini_cannot_parse`), and no plugin can match a single letter. It maps to
+line 0, which detect-secrets must never report."""
 
 
 @dataclass(frozen=True)
@@ -266,12 +305,12 @@ class FilePlan:
     data: bytes = b""
     """Bytes to stage (whole: the original; reduced: the candidate lines)."""
     lines: tuple[int, ...] = ()
-    """For ``reduced``: original line number of each staged line."""
+    """For ``reduced``: original line number of each staged line (0 for :data:`POISON_LINE`)."""
 
 
 def plan_file(path: str, data: bytes, text: str, anchors: Optional[Sequence[Anchor]]) -> FilePlan:
     """Decide how to stage one file (``text`` is ``data`` decoded as UTF-8)."""
-    if anchors is None or _parse_is_risky(path, text):
+    if anchors is None:
         return FilePlan("whole", data)
     norm = normalise_newlines(text)
     if transformable(path, norm):
@@ -284,7 +323,7 @@ def plan_file(path: str, data: bytes, text: str, anchors: Optional[Sequence[Anch
         all_lines.pop()
     if len(lines) == len(all_lines):
         return FilePlan("whole", data)
-    reduced = "\n".join(all_lines[n - 1] for n in lines) + "\n"
-    if transformable(path, reduced):
+    reduced = POISON_LINE + "\n" + "\n".join(all_lines[n - 1] for n in lines) + "\n"
+    if transformable(path, reduced):  # cannot happen (POISON_LINE), kept as a guard
         return FilePlan("whole", data)
-    return FilePlan("reduced", reduced.encode("utf-8"), tuple(lines))
+    return FilePlan("reduced", reduced.encode("utf-8"), (0, *lines))

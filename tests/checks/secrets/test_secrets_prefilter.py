@@ -44,8 +44,14 @@ def test_lines_are_mapped_and_only_candidates_are_kept() -> None:
     anchors = prefilter.anchors_for(engine._expected_plugins())
     text = "import os\r\n\r\npassword = 'abcdefgh1234'\r\nx = 2\r\nsecret: 1\n"
     plan = prefilter.plan_file("a.py", text.encode(), text, anchors)
-    assert plan.kind == "reduced" and plan.lines == (3, 5)
-    assert plan.data == b"password = 'abcdefgh1234'\nsecret: 1\n"
+    assert plan.kind == "reduced" and plan.lines == (0, 3, 5)
+    assert plan.data == b"x\npassword = 'abcdefgh1234'\nsecret: 1\n"
+    # Candidate lines that would parse as INI (JSON's "key": "value") stay reduced: the
+    # placeholder first line makes detect-secrets' INI transformers fail as on the original.
+    json_text = '{\n  "password": "abcdefgh1234",\n  "b": [1, 2],\n  "c": 3\n}\n'
+    plan = prefilter.plan_file("x.json", json_text.encode(), json_text, anchors)
+    assert plan.kind == "reduced" and plan.lines == (0, 2)
+    assert not prefilter.transformable("x.json", plan.data.decode())
     assert prefilter.plan_file("b.py", b"x = 1\n", "x = 1\n", anchors).kind == "skip"
 
 
