@@ -410,6 +410,10 @@ def _matches(results: Iterable[dict[str, Any]], targets: set[str], read_lines: L
         except (KeyError, TypeError, ValueError):
             raise ToolError(TOOL, "report has a result without check_id/path/start.line/extra.message",
                             hint=HINT) from None
+        if path not in targets:
+            # a path we did not hand over (or one semgrep renamed): we cannot tell which file
+            # the finding is in, so neither can the report
+            raise ToolError(TOOL, f"reported a finding in {path!r}, which it was not asked to scan", hint=HINT)
         rule = _rule_id(check_id)
         check = metadata.get("readiness-check") if isinstance(metadata, dict) else None
         if not isinstance(check, str) or not check:
@@ -418,7 +422,7 @@ def _matches(results: Iterable[dict[str, Any]], targets: set[str], read_lines: L
         parsed.append((path, line, rule, check, message, severity_name))
     for path, line, rule, check, message, severity_name in sorted(parsed):
         if path not in cache:
-            cache[path] = read_lines(path) if path in targets else None
+            cache[path] = read_lines(path)
         lines = cache[path]
         text = lines[line - 1] if lines is not None and 0 < line <= len(lines) else ""
         normalised = " ".join(text.split())

@@ -102,6 +102,10 @@ FAILURES = {
         ["no metadata.readiness-check"]),
     "result-malformed": ("echo '%s'\n" % _report(results=[{"path": "app/main.py"}]),
                          ["result without check_id"]),
+    "finding-in-unknown-file": ("echo '%s'\n" % _report(results=[{
+        "check_id": "x.silent-except", "path": "/etc/passwd", "start": {"line": 1},
+        "extra": {"message": "m", "severity": "WARNING", "metadata": {"readiness-check": "error-handling"}}}]),
+        ["not asked to scan"]),
     "unexpected-exit-1": ("echo '%s'\nexit 1\n" % _report(), ["exited with status 1"]),
 }
 
