@@ -114,6 +114,7 @@ def run_shared_scan(context: CheckContext, plan: ScanPlan) -> semgrep.SemgrepSca
     inventory = context.inventory
 
     def read_lines(path: str) -> Optional[list[str]]:
+        # through the inventory (never the filesystem directly); split as semgrep counts lines
         try:
             return inventory.read_text(path).split("\n")
         except InventoryError:
@@ -130,6 +131,11 @@ class _SemgrepCheck(Check):
     """Shared logic: plan, shared scan, keep this check's matches, honour the settings."""
 
     def run(self, context: CheckContext) -> CheckResult:
+        """Scan (or reuse the run's scan) and judge this check's matches.
+
+        Returns ``error`` when semgrep fails (with its problem and what to do), ``skipped`` when
+        the check has no Python file in scope, else pass/fail on the findings.
+        """
         plan = plan_scan(context.inventory, context.config, context.options.changed_paths)
         scope = plan.scopes.get(self.id)
         if scope is None:  # level: off (the runner normally does not even call us)

@@ -9,7 +9,6 @@ both checks must share one.
 
 from __future__ import annotations
 
-import os
 import shutil
 import stat
 import sys
@@ -19,6 +18,8 @@ import pytest
 
 from gate.checks.interface import RunOptions
 from gate.model import CheckReport, Report, Severity, Status
+from gate.resources import policy_file
+from gate.scanners import semgrep
 from helpers import TODAY, run_all, run_check, write_tree
 
 REAL_SEMGREP = shutil.which("semgrep", path=str(Path(sys.executable).parent)) or shutil.which("semgrep")
@@ -405,14 +406,23 @@ def test_no_matched_code_reaches_the_report(gate_run: tuple[Report, int, Path]) 
 
 
 def test_fingerprints_are_stable_when_lines_move(tmp_path: Path) -> None:
-    """Same finding after unrelated lines are added above it: same fingerprint, new line."""
+    """Same finding after unrelated lines are added above it: same fingerprint, new line; a
+    second identical line gets its own fingerprint. (The adapter with one rule file, for speed.)"""
     code = "import requests\n\ndef f(url):\n    return requests.get(url)\n"
     root = write_tree(tmp_path / "r", {"a.py": code})
-    first = run_check("error-handling", root)
-    (root / "a.py").write_text("# a comment\n# another\n" + code, encoding="utf-8")
-    second = run_check("error-handling", root)
-    assert [f.line for f in first.findings] == [4] and [f.line for f in second.findings] == [6]
-    assert first.findings[0].fingerprint == second.findings[0].fingerprint
+    rule = policy_file("semgrep", "http-call-without-timeout.yml")
+
+    def scan() -> list[tuple[int, str]]:
+        result = semgrep.scan(root, ["a.py"], config=rule, timeout=300,
+                              read_lines=lambda p: (root / p).read_text(encoding="utf-8").split("\n"))
+        return [(m.line, m.fingerprint) for m in result.matches]
+
+    first = scan()
+    (root / "a.py").write_text("# a comment\n# another\n" + code + "    return requests.get(url)\n",
+                               encoding="utf-8")
+    second = scan()
+    assert [line for line, _ in first] == [4] and [line for line, _ in second] == [6, 7]
+    assert second[0][1] == first[0][1] and second[1][1] != first[0][1]
 
 
 def test_diff_mode_scans_only_changed_files(tmp_path: Path) -> None:
