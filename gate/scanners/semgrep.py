@@ -59,9 +59,10 @@ RULE_TIMEOUT_S = 30
 rule's check; the whole scan stays bounded by the checks' ``timeout``."""
 
 BASE_ARGS = ("scan", "--metrics=off", "--disable-version-check", "--json", "--disable-nosem",
-             "--no-git-ignore", "--max-target-bytes=0", "--scan-unknown-extensions",
+             "--oss-only", "--no-git-ignore", "--max-target-bytes=0", "--scan-unknown-extensions",
              f"--timeout={RULE_TIMEOUT_S}")
-"""Arguments before ``--config``: JSON, no network, every match reported, no file filtering by
+"""Arguments before ``--config``: JSON, no network, every match reported, the open-source engine
+only (the same results whether or not the runner is logged in to Semgrep), no file filtering by
 semgrep (the inventory already applied the size cap and skips; ``--max-target-bytes=0`` disables
 semgrep's own 1 MB cap so it cannot silently drop a file the inventory kept;
 ``--scan-unknown-extensions`` makes semgrep scan the extensionless ``#!python`` scripts we hand

@@ -50,6 +50,17 @@ def good(conn, cursor, user_id, name):
     cursor.execute(query, (user_id,))
 
 
+def placeholder_lists(cursor, ids):
+    # ok: sql-string-formatting
+    cursor.execute("SELECT * FROM users WHERE id IN (%s)" % ",".join("?" * len(ids)), ids)
+    # ok: sql-string-formatting
+    cursor.execute("SELECT * FROM users WHERE id IN ({})".format(", ".join(["%s"] * len(ids))), ids)
+    # ok: sql-string-formatting
+    cursor.execute("DELETE FROM t WHERE id IN (%s)" % ",".join("?" for _ in ids), ids)
+    # ruleid: sql-string-formatting
+    cursor.execute("SELECT * FROM users WHERE id IN (%s)" % ",".join(ids))
+
+
 def not_sql(pool, fmt, value):
     # ok: sql-string-formatting
     pool.submit("job-%s" % value)
