@@ -5,5 +5,8 @@
 * :mod:`gate.secrets.types` — stable kebab-case ids and severities for secret types;
 * :mod:`gate.secrets.baseline` — reading a ``.secrets.baseline`` (detect-secrets format);
 * :mod:`gate.secrets.engine` — running ``detect-secrets scan`` through
-  :func:`gate.scanners.process.run_tool` and parsing its JSON strictly (fail closed).
+  :func:`gate.scanners.process.run_tool` and parsing its JSON strictly (fail closed);
+* :mod:`gate.secrets.prefilter` — hands detect-secrets only the lines it could report on, with
+  identical findings;
+* :mod:`gate.secrets.cache` — content-addressed per-file results for ``--cache-dir``.
 """

@@ -22,6 +22,14 @@ the code under review (``../shared/THREATS.md`` row 12).
 
 Files that are not valid UTF-8 cannot be read by detect-secrets (it skips them silently); they
 are listed as skipped with that reason instead (promise 5).
+
+Speed (issue #6) without changing results: files are planned by :mod:`gate.secrets.prefilter`
+(skipped when no plugin can match, staged with only their candidate lines, or staged whole), in
+worker processes for large trees; per-file results are kept in a content-addressed cache
+(:mod:`gate.secrets.cache`) when a cache directory is given. Every scan also stages a *canary*
+(a fresh synthetic token) that detect-secrets must report, so a scanner that runs but detects
+nothing is an error, and every run exercises the scanner even when the prefilter leaves nothing
+else to scan.
 """
 
 from __future__ import annotations
