@@ -63,6 +63,25 @@ async def async_clients(url):
         return await client.get(url)
 
 
+class ApiClient:
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.session = requests.Session()
+        self.cache = {}
+
+    def fetch(self, path):
+        # ruleid: http-call-without-timeout
+        return self.session.get(self.base_url + path)
+
+    def fetch_ok(self, path):
+        # ok: http-call-without-timeout
+        return self.session.get(self.base_url + path, timeout=10)
+
+    def cached(self, path):
+        # ok: http-call-without-timeout
+        return self.cache.get(path)
+
+
 def unrelated(cache, url):
     # ok: http-call-without-timeout
     return cache.get(url)
