@@ -1,11 +1,12 @@
 """Our reading of ``nosemgrep`` comments (mirroring semgrep's ``Nosemgrep.ml``); the agreement
-with the real semgrep is tested in ``test_rules.py``."""
+with the real semgrep is tested in ``test_rules.py``; and argv chunking."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from gate.scanners.semgrep import nosem_suppressed
+from gate.scanners.semgrep import chunk_targets, nosem_suppressed
 
 CASES = [
     (["x = 1  # nosemgrep"], 1, True),
@@ -28,3 +29,20 @@ CASES = [
 @pytest.mark.parametrize("lines,line,expected", CASES)
 def test_nosem_suppressed(lines: list[str], line: int, expected: bool) -> None:
     assert nosem_suppressed(lines, line, "silent-except") is expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=300), min_size=1, max_size=5), st.integers(min_value=-2, max_value=8),
+       st.text(max_size=40))
+def test_nosem_never_raises_on_any_text(lines: list[str], line: int, rule: str) -> None:
+    assert nosem_suppressed(lines, line, rule) in (True, False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=50), max_size=60), st.integers(min_value=1, max_value=400))
+def test_chunks_keep_every_path_in_order_within_budget(paths: list[str], budget: int) -> None:
+    chunks = chunk_targets(paths, budget)
+    assert [p for c in chunks for p in c] == paths
+    for c in chunks:
+        assert c
+        assert len(c) == 1 or sum(len(p.encode("utf-8")) + 3 for p in c) <= budget
