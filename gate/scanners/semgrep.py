@@ -292,10 +292,7 @@ def _errors_summary(data: Mapping[str, Any]) -> str:
     errors = data.get("errors")
     if not isinstance(errors, list) or not errors:
         return ""
-    parts = []
-    for e in errors[:3]:
-        if isinstance(e, dict):
-            parts.append(f"{_kind(e.get('type'))}: {_short(e.get('message'))}")
+    parts = [_describe(e) for e in errors[:3] if isinstance(e, dict)]
     more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
     return "semgrep reported: " + "; ".join(parts) + more + ". "
 
@@ -304,6 +301,15 @@ def _short(text: Any, limit: int = 240) -> str:
     flat = " ".join(str(text or "").split())
     flat = redact(flat)
     return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    """``"<kind>: <message>"`` for an ``errors[]`` entry. Messages about a target file's code
+    quote that code (``` `x = $$$` was unexpected ```), so for those only the path is given."""
+    kind = _kind(error.get("type"))
+    if kind == "PartialParsing" or kind in _PARSE_ERRORS:
+        return f"{kind} in {_short(error.get('path') or 'a file')}"
+    return f"{kind}: {_short(error.get('message'))}"
 
 
 def _kind(type_: Any) -> str:
@@ -356,7 +362,7 @@ def _validate(data: Mapping[str, Any], chunk: set[str]) -> tuple[list[dict[str, 
                 rule = _rule_id(str(e.get("rule_id") or "")) or None
                 per_file.append(FileProblem(path, f"semgrep {_LIMIT_ERRORS[kind]} on it", rule))
                 continue
-        fatal.append(f"{kind}: {_short(e.get('message'))}")
+        fatal.append(_describe(e))
     if fatal:
         more = f" (+{len(fatal) - 3} more)" if len(fatal) > 3 else ""
         raise ToolError(TOOL, "reported errors: " + "; ".join(fatal[:3]) + more, hint=HINT)

@@ -88,6 +88,10 @@ FAILURES = {
     "exit-0-with-errors": ("echo '%s'\n" % _report(errors=[{"level": "error", "type": "Rule parse error",
                                                             "message": "Invalid rule schema"}]),
                            ["reported errors", "Rule parse error"]),
+    "parse-error-outside-targets": ("echo '%s'\n" % _report(errors=[{
+        "level": "warn", "type": "Syntax error", "path": "elsewhere.py",
+        "message": "`password = 'hunter2'` was unexpected"}]),
+        ["reported errors", "Syntax error in elsewhere.py"]),
     "unknown-warning": ("echo '%s'\n" % _report(errors=[{"level": "warn", "type": "Fatal error",
                                                          "message": "Out of file descriptors"}]),
                         ["reported errors", "Fatal error"]),
@@ -117,6 +121,7 @@ def test_scanner_failure_is_an_error(name: str, repo: Path, tmp_path: Path,
     summary = _run_both(repo, _fake(tmp_path, body), monkeypatch)
     for text in expected:
         assert text in summary, summary
+    assert "hunter2" not in summary
 
 
 def test_hang_past_the_timeout_is_an_error(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
