@@ -38,10 +38,10 @@ import concurrent.futures as cf
 import functools
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import secrets as secrets_mod
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -52,7 +52,7 @@ from gate.inventory import FileEntry, Inventory, InventoryError
 from gate.model import SkippedPath
 from gate.scanners.process import ToolError, run_tool
 from gate.secrets import cache as cache_mod
-from gate.secrets import prefilter
+from gate.secrets import planner, prefilter
 
 TOOL = "detect-secrets"
 """Executable name (override with ``READINESS_GATE_DETECT_SECRETS_BIN``)."""
@@ -268,50 +268,65 @@ def _inprocess_version() -> str:
     return str(VERSION)
 
 
-def _expected_plugins() -> list[dict]:
-    """The ``plugins_used`` a scan with :data:`SCAN_FLAGS` reports with detect-secrets 1.5.0."""
+def expected_plugins() -> list[dict]:
+    """The ``plugins_used`` a scan with :data:`SCAN_FLAGS` reports with detect-secrets 1.5.0
+    (the anchors the prefilter uses; the scan's own ``plugins_used`` is checked against it)."""
     names = [n for n in prefilter.ANCHORS if n not in REPLACED_PLUGINS]
     return [{"name": n} for n in names] + [{"name": "Base64HighEntropyString", "limit": 4.5},
                                            {"name": "HexHighEntropyString", "limit": 3.0}]
 
 
-def _plan_batch(batch: list[tuple[str, bytes, str]], reduce: bool) -> list[prefilter.FilePlan]:
-    """Worker-process entry point: plan a batch of (path, bytes, text)."""
-    anchors = prefilter.anchors_for(_expected_plugins()) if reduce else None
-    out = []
-    for path, data, text in batch:
-        plan = prefilter.plan_file(path, data, text, anchors)
-        # The parent has the original bytes: do not send them back.
-        out.append(prefilter.FilePlan(plan.kind, b"" if plan.kind == "whole" else plan.data, plan.lines))
-    return out
-
-
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
-"""Below this much text, planning runs in the calling process (a worker pool costs ~0.5 s)."""
-
-BATCH_BYTES = 1024 * 1024
-"""Bytes of text per task sent to a planning worker."""
+"""Below this much text, planning runs in the calling process (a worker costs ~0.3 s to start)."""
 
 
-def _plan_all(items: list[tuple[str, bytes, str]], *, reduce: bool, jobs: int) -> list[prefilter.FilePlan]:
-    total = sum(len(d) for _, d, _ in items)
+def _plan(stage_dir: str, todo: list[tuple[str, bytes, str]], *, reduce: bool, jobs: int,
+          timeout: float) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """Plan every staged file of ``todo``, in worker processes when the tree is large.
+
+    Raises:
+        ToolError: a worker failed, timed out, or printed an unusable result.
+    """
     workers = jobs or os.cpu_count() or 1
-    if total < PARALLEL_MIN_BYTES or workers <= 1:
-        return _plan_batch(items, reduce)
-    batches: list[list[tuple[str, bytes, str]]] = [[]]
-    size = 0
-    for item in items:
-        if size >= BATCH_BYTES:
-            batches.append([])
-            size = 0
-        batches[-1].append(item)
-        size += len(item[1])
-    # spawn, not fork: the runner calls checks from threads, and forking a threaded process can
-    # deadlock on locks held by other threads.
-    ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=ctx) as pool:
-        results = pool.map(_plan_batch, batches, [reduce] * len(batches))
-        return [plan for batch in results for plan in batch]
+    total = sum(len(d) for _, d, _ in todo)
+    if total < PARALLEL_MIN_BYTES or workers <= 1 or len(todo) < 2:
+        return planner.plan_staged(stage_dir, [p for p, _, _ in todo], reduce)
+    # Greedy split by size, largest first, so workers finish together.
+    groups: list[list[str]] = [[] for _ in range(min(workers, len(todo)))]
+    loads = [0] * len(groups)
+    for path, data, _ in sorted(todo, key=lambda t: -len(t[1])):
+        i = loads.index(min(loads))
+        groups[i].append(path)
+        loads[i] += len(data)
+    python = os.path.basename(sys.executable)  # resolved by run_tool to this interpreter
+
+    def work(paths: list[str]) -> dict[str, tuple[str, tuple[int, ...]]]:
+        run = run_tool(python, ["-m", "gate.secrets.planner", stage_dir, "reduce" if reduce else "whole"],
+                       timeout=timeout, stdin=json.dumps(paths).encode(), env=TOOL_ENV)
+        return _parse_plans(run.stdout, paths)
+
+    with cf.ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        results = list(pool.map(work, groups))
+    return {k: v for r in results for k, v in r.items()}
+
+
+def _parse_plans(stdout: str, paths: list[str]) -> dict[str, tuple[str, tuple[int, ...]]]:
+    def bad() -> ToolError:
+        return ToolError("planner", "printed an unusable result",
+                         hint="This is a readiness-gate bug; please report it")
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        raise bad() from None
+    if not isinstance(data, dict) or set(data) != set(paths):
+        raise bad()
+    out = {}
+    for path, item in data.items():
+        if (not isinstance(item, list) or len(item) != 2 or item[0] not in ("skip", "whole", "reduced")
+                or not isinstance(item[1], list) or not all(isinstance(n, int) for n in item[1])):
+            raise bad()
+        out[path] = (item[0], tuple(item[1]))
+    return out
 
 
 def scan(inventory: Inventory, entries: Sequence[FileEntry], *, timeout: float, jobs: int = 0,
@@ -357,29 +372,30 @@ def scan(inventory: Inventory, entries: Sequence[FileEntry], *, timeout: float, 
                 continue
             keys[entry.path] = key
         todo.append((entry.path, data, text))
-    plans = _plan_all(todo, reduce=reduce, jobs=jobs)
-    stats["plan_s"] = round(time.monotonic() - start, 3)
-    payload: list[tuple[str, bytes]] = []
-    line_maps: dict[str, tuple[int, ...]] = {}
-    for (path, data, text), plan in zip(todo, plans):
-        n_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
-        stats["lines_total"] += n_lines
-        if plan.kind == "skip":
-            stats["skipped_by_prefilter"] += 1
-        elif plan.kind == "whole":
-            stats["whole"] += 1
-            stats["lines_staged"] += n_lines
-            payload.append((path, data))
-        else:
-            stats["reduced"] += 1
-            stats["lines_staged"] += len(plan.lines) - 1
-            payload.append((path, plan.data))
-            line_maps[path] = plan.lines
     canary_path, canary_text, canary_hash = _canary(lambda p: inventory.get(p) is not None
                                                     or inventory.was_skipped(p))
-    payload.append((canary_path, canary_text.encode()))
+    line_maps: dict[str, tuple[int, ...]] = {}
     with tempfile.TemporaryDirectory(prefix="readiness-gate-secrets-") as tmp:
-        staged = stage(tmp, payload)
+        stage(tmp, [(path, data) for path, data, _ in todo])
+        plans = _plan(tmp, todo, reduce=reduce, jobs=jobs, timeout=timeout)
+        stats["plan_s"] = round(time.monotonic() - start, 3)
+        staged: list[str] = []
+        for path, data, text in todo:
+            kind, lines = plans[path]
+            n_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+            stats["lines_total"] += n_lines
+            if kind == "skip":
+                stats["skipped_by_prefilter"] += 1
+                continue
+            staged.append(path)
+            if kind == "whole":
+                stats["whole"] += 1
+                stats["lines_staged"] += n_lines
+            else:
+                stats["reduced"] += 1
+                stats["lines_staged"] += len(lines) - 1
+                line_maps[path] = lines
+        staged += stage(tmp, [(canary_path, canary_text.encode())])
         found, version = run_detect_secrets(tmp, timeout=timeout, expected=staged)
     canary = [s for s in found if s.path == canary_path and s.type_name == "GitHub Token"]
     if [(s.line, s.type_name, s.hashed_secret) for s in canary] != [(1, "GitHub Token", canary_hash)]:

@@ -81,3 +81,22 @@ def test_scanner_error_makes_the_gate_not_ready(tmp_path: Path, monkeypatch) -> 
     check = [c for gate in report.gates for c in gate.checks if c.id == "secrets"][0]
     assert check.status is Status.ERROR and check.blocking
     assert not report.ready
+
+
+def test_failing_planning_worker_is_error(tmp_path: Path, monkeypatch) -> None:
+    # Large trees are planned by worker processes started through run_tool; one that fails
+    # (here: this interpreter replaced by a script that exits 1) is an error, not a silent skip.
+    import os
+    import sys
+
+    from gate.checks.interface import RunOptions
+    from gate.scanners.process import env_var_for
+    from gate.secrets import engine
+
+    from helpers import TODAY
+
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setenv(env_var_for(os.path.basename(sys.executable)), _fake(tmp_path, "exit 1"))
+    repo = write_tree(tmp_path / "repo", {"a.py": "password = 'x1'\n", "b.py": "x = 1\n"})
+    result = run_check("secrets", repo, options=RunOptions(today=TODAY, jobs=2))
+    assert result.status is Status.ERROR and "exited with status 1" in result.summary

@@ -130,7 +130,6 @@ def test_parallel_planning_and_cache_give_the_same_findings(corpus, tmp_path: Pa
     entries = inventory.text_files()
     base = engine.scan(inventory, entries, timeout=600, jobs=1)
     monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(engine, "BATCH_BYTES", 64 * 1024)
     cache = str(tmp_path / "cache")
     cold = engine.scan(inventory, entries, timeout=600, jobs=2, cache_dir=cache)
     warm = engine.scan(inventory, entries, timeout=600, jobs=2, cache_dir=cache)
