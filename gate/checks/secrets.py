@@ -110,9 +110,11 @@ def is_allowlisted_inline(lines: list[str], path: str, line_number: int) -> bool
     Uses detect-secrets' own test (``pragma: allowlist secret`` on the line, or
     ``pragma: allowlist nextline secret`` on the line before, in the comment syntaxes it knows).
     """
-    from detect_secrets.filters.allowlist import is_line_allowlisted
-    from detect_secrets.util.code_snippet import get_code_snippet
-
+    try:
+        from detect_secrets.filters.allowlist import is_line_allowlisted
+        from detect_secrets.util.code_snippet import get_code_snippet
+    except ImportError:  # detect-secrets only available as an external executable
+        return False  # then the finding is reported at full severity: fails closed
     if not 1 <= line_number <= len(lines):
         return False
     snippet = get_code_snippet(lines, line_number)
