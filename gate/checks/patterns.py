@@ -112,11 +112,13 @@ def plan_scan(inventory: Inventory, config: Config, changed: Optional[frozenset[
 def run_shared_scan(context: CheckContext, plan: ScanPlan) -> semgrep.SemgrepScan:
     """The run's one semgrep scan (computed by whichever check asks first)."""
     inventory = context.inventory
+    # an in-tree symlink is scanned as its target; read it back through the listed name
+    listed = {target: p for p, target in plan.scan_paths.items()}
 
     def read_lines(path: str) -> Optional[list[str]]:
         # through the inventory (never the filesystem directly); split as semgrep counts lines
         try:
-            return inventory.read_text(path).split("\n")
+            return inventory.read_text(listed.get(path, path)).split("\n")
         except InventoryError:
             return None
 

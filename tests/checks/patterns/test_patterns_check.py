@@ -311,6 +311,7 @@ def gate_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, int, Pat
     root = write_tree(base / "repo", {**BAD, **OK, **HOSTILE})
     outside = write_tree(base / "outside", {"evil.py": OUTSIDE_CODE})
     (root / "app" / "link.py").symlink_to(outside / "evil.py")
+    (root / "app" / "alias.py").symlink_to(root / "app" / "bad_tls.py")  # in-tree: scanned once
     # a wrapper that counts semgrep invocations, then runs the real semgrep
     counter = base / "count"
     wrapper = base / "semgrep-counting"
@@ -391,6 +392,11 @@ def test_symlink_out_of_the_tree_is_never_scanned(gate_run: tuple[Report, int, P
     report = gate_run[0]
     assert not [f for c in report.checks for f in c.findings if "link" in (f.path or "") or "evil" in (f.path or "")]
     assert any(s.path == "app/link.py" and "leaves" in s.reason for s in report.skipped)
+
+
+def test_in_tree_symlink_is_scanned_once_as_its_target(gate_run: tuple[Report, int, Path]) -> None:
+    tls = [f for f in _check(gate_run[0], "insecure-patterns").findings if f.rule == "tls-verify-disabled"]
+    assert sorted(f.path or "" for f in tls) == ["app/bad_tls.py", "app/nosem.py"]
 
 
 def test_partly_parsed_file_is_a_named_skip(gate_run: tuple[Report, int, Path]) -> None:
