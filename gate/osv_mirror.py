@@ -22,7 +22,7 @@ import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Optional
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -131,6 +131,61 @@ def load_records(source: Path) -> dict[str, dict[str, Any]]:
     return records
 
 
+QueryFn = Callable[[Any], "dict[str, Any]"]
+"""Answers one ``/v1/query`` body with ``{"vulns": [...]}`` or ``{}``."""
+
+
+def answer(method: str, path: str, body: Any, query: QueryFn,
+           get_record: Callable[[str], Optional[Mapping[str, Any]]]) -> tuple[int, Any]:
+    """The OSV API v1 answer ``(status, JSON payload)`` to one request.
+
+    ``query`` answers a single query body; ``get_record`` returns a record by id (None: 404).
+    Shared by :class:`OsvMirror` and the tests' fault-injecting OSV server, so both speak the
+    same API. Source: OSV API v1 (https://google.github.io/osv.dev/api/).
+    """
+    if method == "POST" and path == "/v1/query":
+        return 200, query(body)
+    if method == "POST" and path == "/v1/querybatch":
+        queries = body.get("queries") if isinstance(body, dict) else None
+        if not isinstance(queries, list):
+            return 400, {"code": 3, "message": "Invalid query."}
+        results = []
+        for q in queries:
+            vulns = query(q).get("vulns", [])
+            results.append({"vulns": [{"id": r["id"], "modified": r.get("modified", "")} for r in vulns]}
+                           if vulns else {})
+        return 200, {"results": results}
+    if method == "GET" and path.startswith("/v1/vulns/"):
+        record = get_record(path[len("/v1/vulns/"):])
+        return (200, record) if record is not None else (404, {"code": 5, "message": "Bug not found."})
+    return 404, {"code": 5, "message": "Not found."}
+
+
+def send_json(handler: BaseHTTPRequestHandler, code: int, payload: Any) -> None:
+    """Write ``payload`` as a JSON response with a Content-Length (HTTP/1.1 keep-alive safe)."""
+    data = json.dumps(payload).encode()
+    handler.send_response(code)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def read_json_body(handler: BaseHTTPRequestHandler, limit: int = MAX_REQUEST_BYTES) -> tuple[bool, Any]:
+    """Read a request's JSON body: ``(ok, body)``; ok is False when it is over ``limit`` bytes.
+
+    A body that is not JSON reads as None (the API answers it like an empty query).
+    """
+    length = int(handler.headers.get("Content-Length") or 0)
+    if length > limit:
+        return False, None
+    raw = handler.rfile.read(length) if length else b""
+    try:
+        return True, (json.loads(raw) if raw else None)
+    except ValueError:
+        return True, None
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: "_Server"
     protocol_version = "HTTP/1.1"
@@ -139,46 +194,18 @@ class _Handler(BaseHTTPRequestHandler):
         """No access log: the mirror is an implementation detail of one run."""
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
-        path = self.path.split("?", 1)[0]
-        if path.startswith("/v1/vulns/"):
-            record = self.server.records.get(path[len("/v1/vulns/"):])
-            self._send(200, record) if record is not None else self._send(404, {"code": 5, "message": "Bug not found."})
-        else:
-            self._send(404, {"code": 5, "message": "Not found."})
+        self._handle("GET", None)
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
-        path = self.path.split("?", 1)[0]
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_REQUEST_BYTES:
-            self._send(413, {"code": 3, "message": "Request too large."})
+        ok, body = read_json_body(self)
+        if not ok:
+            send_json(self, 413, {"code": 3, "message": "Request too large."})
             return
-        try:
-            body = json.loads(self.rfile.read(length)) if length else None
-        except ValueError:
-            body = None
-        if path == "/v1/query":
-            self._send(200, self.server.query(body))
-        elif path == "/v1/querybatch":
-            queries = body.get("queries") if isinstance(body, dict) else None
-            if not isinstance(queries, list):
-                self._send(400, {"code": 3, "message": "Invalid query."})
-                return
-            results = []
-            for q in queries:
-                vulns = self.server.query(q).get("vulns", [])
-                results.append({"vulns": [{"id": r["id"], "modified": r.get("modified", "")} for r in vulns]}
-                               if vulns else {})
-            self._send(200, {"results": results})
-        else:
-            self._send(404, {"code": 5, "message": "Not found."})
+        self._handle("POST", body)
 
-    def _send(self, code: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+    def _handle(self, method: str, body: Any) -> None:
+        path = self.path.split("?", 1)[0]
+        send_json(self, *answer(method, path, body, self.server.query, self.server.records.get))
 
 
 class _Server(ThreadingHTTPServer):

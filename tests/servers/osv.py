@@ -39,7 +39,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional  # noqa: F401
 
-from gate.osv_mirror import affects  # the OSV version-matching rules, shared with --osv-db
+from gate.osv_mirror import affects, answer, read_json_body, send_json  # shared with --osv-db
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "osv"
 """The real OSV records shipped with the tests (one ``<id>.json`` per advisory)."""
@@ -86,39 +86,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         state = self.server.state
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
+        _, body = read_json_body(self, limit=1 << 30)
         path = self.path.split("?", 1)[0]
         with state.lock:
             state.requests.append(RecordedRequest(method, path, body))
             fault = next((k for p, k in state.faults.items() if path.startswith(p)), None)
         if fault and self._fault(fault):
             return
-        if method == "POST" and path == "/v1/query":
-            self._send(200, self._query(body))
-        elif method == "POST" and path == "/v1/querybatch":
-            queries = body.get("queries") if isinstance(body, dict) else None
-            if not isinstance(queries, list):
-                self._send(400, {"code": 3, "message": "Invalid query."})
-                return
-            results = []
-            for q in queries:
-                vulns = self._query(q).get("vulns", [])
-                results.append({"vulns": [{"id": r["id"], "modified": r.get("modified", "")} for r in vulns]}
-                               if vulns else {})
-            self._send(200, {"results": results})
-        elif method == "GET" and path.startswith("/v1/vulns/"):
-            record = state.records.get(path[len("/v1/vulns/"):])
-            if record is None:
-                self._send(404, {"code": 5, "message": "Bug not found."})
-            else:
-                self._send(200, record)
-        else:
-            self._send(404, {"code": 5, "message": "Not found."})
+        send_json(self, *answer(method, path, body, self._query, state.records.get))
 
     def _query(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -150,12 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
         return True
 
     def _send(self, code: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, code, payload)
 
 
 class _Server(ThreadingHTTPServer):
