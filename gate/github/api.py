@@ -135,12 +135,22 @@ def _wrap(exc: BaseException) -> ApiError:
         msg = data.get("message") if isinstance(data, dict) else str(data or "")
         headers = exc.headers or {}
         retry_after = None
-        ra = {k.lower(): v for k, v in headers.items()}.get("retry-after")
+        lowered = {k.lower(): v for k, v in headers.items()}
+        ra = lowered.get("retry-after")
         if ra is not None:
             try:
                 retry_after = float(ra)
             except ValueError:
                 retry_after = None
+        if exc.status in (403, 429) and not msg and retry_after is None:
+            # PyGithub's GithubRetry reads a 403's body to decide whether it is a rate limit and
+            # retries only those; when its retries run out the body is gone (data is None). A
+            # permission 403 ("Resource not accessible by integration") is never retried, so
+            # its message survives: a bodiless 403 is an exhausted rate limit, not a read-only
+            # token, and must fail the publication rather than be skipped like a fork's 403.
+            msg = "rate limit: retries exhausted"
+        elif exc.status in (403, 429) and lowered.get("x-ratelimit-remaining") == "0":
+            msg = f"rate limit exceeded: {msg or type(exc).__name__}"
         return ApiError(exc.status, str(msg or type(exc).__name__), retry_after=retry_after)
     if isinstance(exc, requests.exceptions.RetryError):
         return ApiError(502, f"gave up after retries: {exc}")
