@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from diff_repos import AWS_NEW, make_repo
-from helpers import TODAY, run_all, write_tree
+from diff_repos import AWS_NEW, commit_all, git, make_repo
+from helpers import TODAY, git_init, run_all, write_tree
 
 from gate.checks.interface import RunOptions
 from gate.cli import main
@@ -124,3 +124,27 @@ def test_cli_refuses_refs_that_look_like_options(tmp_path: Path, capsys, ref: st
     assert code == 2
     assert "may not start with '-'" in capsys.readouterr().err
     assert not (root / "pwned").exists()
+
+
+def test_patterns_checks_are_diff_aware_too(tmp_path: Path) -> None:
+    # insecure-patterns (real semgrep): an untouched file's finding is not reported in diff mode;
+    # in a changed file the old finding is pre-existing and the added one is new.
+    call = "requests.get(url, verify=False, timeout=5)"
+    write_tree(tmp_path, {
+        "svc/app.py": f"import requests\n\ndef old(url):\n    return {call}\n",
+        "svc/untouched.py": f"import requests\n\ndef f(url):\n    return {call}\n",
+    })
+    git_init(tmp_path)
+    git(tmp_path, "checkout", "-q", "-b", "feature")
+    with open(tmp_path / "svc/app.py", "a", encoding="utf-8") as fh:
+        fh.write(f"\n\ndef new(url):\n    return {call}\n")
+    commit_all(tmp_path, "feature")
+    only = ["insecure-patterns"]
+    full = next(c for c in run_all(tmp_path, only=only).checks if c.id == "insecure-patterns")
+    assert {(f.path, f.line) for f in full.findings if f.rule == "tls-verify-disabled"} == {
+        ("svc/app.py", 4), ("svc/app.py", 8), ("svc/untouched.py", 4)}
+    report = run_all(tmp_path, options=diff_options(tmp_path), only=only)
+    diff = next(c for c in report.checks if c.id == "insecure-patterns")
+    found = {(f.path, f.line, f.new, f.blocking) for f in diff.findings if f.rule == "tls-verify-disabled"}
+    assert found == {("svc/app.py", 4, False, False), ("svc/app.py", 8, True, True)}
+    assert diff.status is Status.FAIL
