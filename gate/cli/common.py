@@ -10,6 +10,7 @@ from typing import Optional
 
 from gate.checks.registry import check_ids
 from gate.config import ConfigError
+from gate.render.escape import one_line, safe_log_line
 
 
 def parse_ids(value: Optional[str], option: str) -> Optional[list[str]]:
@@ -36,7 +37,9 @@ def print_config_error(exc: ConfigError) -> None:
     """Print each problem of a ConfigError on its own line to stderr."""
     print("readiness-gate: configuration error:", file=sys.stderr)
     for p in exc.problems:
-        print(f"  {p}", file=sys.stderr)
+        # Keys and values quoted from readiness.yml are repository text: one line each, and no
+        # workflow command key (a CI runner parses stderr too).
+        print(safe_log_line(f"  {one_line(str(p))}"), file=sys.stderr)
 
 
 def write_output(path: str, text: str) -> None:

@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Mapping, Optional, TextIO
 
 from gate.model import CheckReport, Report, Severity, Status
 from gate.redact import redact
-from gate.render.escape import one_line
+from gate.render.escape import one_line, safe_log_line
 
 SUMMARY_LIMIT_BYTES = 1024 * 1024
 """GitHub's job summary limit per step: 1 MiB; larger summaries are rejected."""
@@ -66,7 +66,7 @@ def command(name: str, message: str, **properties: Optional[object]) -> str:
 
 def log(text: str, stream: Optional[TextIO] = None) -> None:
     """Print ``text`` (our own words, possibly with repo-derived parts) as one safe log line."""
-    line = one_line(redact(text))
+    line = safe_log_line(one_line(redact(text)))  # also breaks a legacy ``##[`` key mid-line
     if line.lstrip().startswith(("::", "##[")):
         line = "> " + line
     print(line, file=stream or sys.stdout, flush=True)

@@ -7,7 +7,8 @@ This module is the one place that makes such text inert (``../shared/THREATS.md`
 * **Terminals and CI logs** (:func:`strip_control`): no escape sequences (ESC, CSI), no carriage
   returns that overwrite a line, no newlines that would start a new log line (a line starting
   with ``::`` is a GitHub workflow command), no bidirectional overrides ("Trojan Source",
-  CVE-2021-42574) that reorder what is shown.
+  CVE-2021-42574) that reorder what is shown; and per whole line (:func:`safe_log_line`) no
+  ``::`` command key after leading blanks and no legacy ``##[`` command key anywhere.
 * **Markdown** (:func:`escape_markdown`, for the sticky PR comment and the job summary):
   no live ``@mentions`` (a U+200D ZERO WIDTH JOINER after every ``@``, as THREATS row 9 asks),
   no issue cross-references (``#123``, ``GH-123``; they notify other threads), no raw HTML and
@@ -66,6 +67,25 @@ def strip_control(text: str) -> str:
     if not text:
         return ""
     return _CONTROLS.sub("", _LINE_BREAKS.sub(" ", text))
+
+
+def safe_log_line(line: str) -> str:
+    """Return ``line`` (one whole output line) such that no CI runner takes it as a command.
+
+    The GitHub Actions runner parses every line a step prints, on stdout and stderr
+    (``actions/runner`` ``ActionCommand``): ``TryParseV2`` takes a line as a ``::name::``
+    workflow command *after trimming leading whitespace*, and the legacy ``TryParse`` finds
+    ``##[name]`` *anywhere* in a line. So a file named ``::error::x`` printed indented, or a
+    message containing ``##[error]``, would raise annotations or masks. A U+200D ZERO WIDTH JOINER
+    breaks both keys (``:<ZWJ>:``, ``#<ZWJ>#[``) while people read the same text. Callers pass
+    lines already made one-line by :func:`strip_control`.
+    """
+    line = line.replace("##[", "#" + ZWJ + "#[")
+    body = line.lstrip()
+    if body.startswith("::"):
+        start = len(line) - len(body)
+        line = line[: start + 1] + ZWJ + line[start + 1:]
+    return line
 
 
 def truncate(text: str, limit: Optional[int]) -> str:
@@ -175,6 +195,7 @@ __all__ = [
     "file_url",
     "markdown_link",
     "one_line",
+    "safe_log_line",
     "safe_url",
     "strip_control",
     "truncate",

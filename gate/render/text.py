@@ -20,7 +20,9 @@ Colour (ANSI SGR codes, ECMA-48 §8.3.117) only when :attr:`RenderOptions.color`
 sets it for a terminal and honours ``NO_COLOR``. Every string that comes from the report goes
 through :func:`gate.render.escape.one_line`, which removes ESC and other control characters and
 line breaks: a hostile file name or message cannot move the cursor, clear the screen or start a
-new log line (``::error::`` workflow commands, ``../shared/THREATS.md`` row 2).
+new log line; each finished line goes through :func:`gate.render.escape.safe_log_line`, so none
+is a workflow command (``::error::`` after the indent, ``##[error]`` anywhere;
+``../shared/THREATS.md`` row 2).
 
 The phrasing helpers (:func:`days_phrase`, :func:`approval_phrase`, :func:`deferral_phrase`)
 are shared with the markdown and SARIF renderers so every format says the same thing. They
@@ -33,7 +35,7 @@ from typing import Iterable, List, Optional
 
 from gate.model import (ApprovalState, CheckReport, DeferralRecord, DeferralState, Finding, Report,
                         SkippedPath, Status)
-from gate.render.escape import one_line
+from gate.render.escape import one_line, safe_log_line
 from gate.render.interface import RenderOptions, Renderer
 
 SYMBOLS = {
@@ -145,8 +147,8 @@ def progress_line(check_report: CheckReport, color: bool) -> str:
     status = check_report.status
     level = "required" if check_report.required else "advisory"
     head = f"{SYMBOLS[status]} {_s(check_report.id, 80)}"
-    return (f"{_paint(head, _ANSI[status], color)} [{level}] {_paint(status.value, _ANSI[status], color)} "
-            f"{check_report.duration_s:.1f}s — {_s(check_report.summary, 160)}")
+    return safe_log_line(f"{_paint(head, _ANSI[status], color)} [{level}] {_paint(status.value, _ANSI[status], color)} "
+                         f"{check_report.duration_s:.1f}s — {_s(check_report.summary, 160)}")
 
 
 def _check_lines(c: CheckReport, color: bool) -> Iterable[str]:
@@ -218,7 +220,9 @@ def render_text(report: Report, color: bool = False) -> str:
     lines.append("")
     tools = ", ".join(f"{_s(t.name, 100)} {_s(t.version, 100)}" for t in report.tools) or "none"
     lines.append(f"Scanners: {tools}")
-    return "\n".join(lines) + "\n"
+    # Fields are one-line already; a line composed of them may still start (after its indent)
+    # with "::" (a finding in a file named ":" reads "::3") or carry "##[": break both keys.
+    return "\n".join(safe_log_line(line) for line in lines) + "\n"
 
 
 class TextRenderer(Renderer):

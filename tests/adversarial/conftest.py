@@ -14,7 +14,7 @@ from typing import Iterator
 import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
-for sub in ("checks/secrets", "github", "adversarial"):
+for sub in ("checks/secrets", "github", "render", "adversarial"):
     if str(TESTS / sub) not in sys.path:
         sys.path.insert(0, str(TESTS / sub))
 

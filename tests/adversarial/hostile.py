@@ -38,6 +38,8 @@ HOSTILE_NAMES = (
     "x;touch pwned-semicolon;.py",
     "a\n::error::injected.py",
     "::error file=x::pwned.py",
+    "##[error]legacy-command.py",
+    ":",
     "@org/team.py",
     "<!-- readiness-gate:comment -->.py",
     "[click](https:\u2215\u2215evil.example).py",
@@ -133,16 +135,19 @@ _OWN_COMMAND = re.compile(r"^::(error|warning|notice|debug|group|endgroup|add-ma
 
 
 def assert_no_workflow_command_injection(text: str, *, own_commands: bool = False) -> None:
-    """No printed line starts with ``::`` unless it is one of our own (escaped) commands.
+    """No printed line is a workflow command unless it is one of our own, escaped.
 
-    An own command is recognised by its shape and by its message not containing an unescaped
-    newline (the runner escapes ``%``, CR and LF as ``%25``, ``%0D``, ``%0A``): the text after
-    the command therefore never starts a second ``::`` line.
+    The Actions runner (``actions/runner`` ``ActionCommand``) takes a line as a ``::name::``
+    command after trimming leading whitespace, and a legacy ``##[name]`` command anywhere in a
+    line, but only when the line is not a ``::`` command (the runner tries ``TryParseV2``
+    first). Our own commands (``own_commands``) match :data:`_OWN_COMMAND` at column 0 and their
+    data is escaped (``%0A`` for newlines), so a file name inside cannot start another command.
     """
     for line in text.splitlines():
-        if line.startswith("::"):
+        if line.lstrip().startswith("::"):
             assert own_commands and _OWN_COMMAND.match(line), f"line starts a workflow command: {line!r}"
-            assert "::error::injected" not in line.split("::", 2)[1], line
+            continue  # parsed as our command, so the legacy parser never sees the line
+        assert "##[" not in line, f"legacy workflow command key in {line!r}"
 
 
 def skipped_reasons(report_json: dict) -> dict[str, str]:

@@ -260,3 +260,16 @@ def test_unreadable_file_is_skipped_with_the_os_error(tmp_path: Path) -> None:
     assert code == 1
     reasons = skipped_reasons(load_json(out))
     assert reasons.get("locked.py", "").startswith("unreadable: "), reasons
+
+
+def test_configuration_error_quoting_command_keys_prints_no_command(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """readiness.yml keys and values are repository text too; the runner parses stderr as well."""
+    repo = write_tree(tmp_path / "repo", {"readiness.yml": (
+        'version: 1\n"::error::from-key": 1\nowners: "##[error]from-value"\n'
+        'approvers: [["a\\n::warning::newline"]]\nchecks:\n  "::error file=x::c": {}\n')}, dedent=False)
+    assert main(["check", str(repo)]) == 2
+    out = capsys.readouterr()
+    assert "configuration error" in out.err and "from-key" in out.err and "from-value" in out.err
+    assert_no_workflow_command_injection(out.err)
+    assert_no_workflow_command_injection(out.out)
