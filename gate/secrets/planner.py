@@ -35,12 +35,13 @@ def plan_staged(stage_dir: str, paths: list[str], reduce: bool) -> dict[str, tup
     from gate.secrets.engine import expected_plugins
 
     anchors = prefilter.anchors_for(expected_plugins()) if reduce else None
+    objects = prefilter.plugin_objects_for(expected_plugins()) if reduce else {}
     out: dict[str, tuple[str, tuple[int, ...]]] = {}
     for rel in paths:
         full = staged_path(stage_dir, rel)
         with open(full, "rb") as fh:
             data = fh.read()
-        plan = prefilter.plan_file(rel, data, data.decode("utf-8"), anchors)
+        plan = prefilter.plan_file(rel, data, data.decode("utf-8"), anchors, objects)
         if plan.kind == "skip":
             os.remove(full)
         elif plan.kind == "reduced":

@@ -44,13 +44,13 @@ import math
 import re
 import string
 from dataclasses import dataclass
-from typing import Optional, Pattern, Sequence
+from typing import Any, Optional, Pattern, Sequence
 
 VERIFIED_DETECT_SECRETS = ("1.5.0",)
 """detect-secrets versions whose scan pipeline the exactness argument above was checked against
 (source of ``detect_secrets/core/scan.py``, ``plugins/*``, ``filters/*``, ``transformers/*``)."""
 
-PREFILTER_VERSION = "1"
+PREFILTER_VERSION = "2"
 """Part of the cache key: bump when anchors or staging change."""
 
 
@@ -63,6 +63,9 @@ class Anchor:
     """True: searched (case-sensitively, lower-case pattern) in the *case-folded* text, which
     stands in for an ``IGNORECASE`` search of the plugin (see :func:`fold`); this is much faster
     than an ``IGNORECASE`` search and matches at least as much."""
+    plugins: tuple[str, ...] = ()
+    """Set by :func:`anchors_for`: the plugins this anchor stands for (a line it matches is
+    confirmed by running those plugins on it, see :func:`plan_file`)."""
 
 
 def _a(pattern: str) -> Anchor:
@@ -84,8 +87,9 @@ _GITLAB = r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|GR1348941"
 
 ANCHORS: dict[str, tuple[Anchor, ...]] = {
     # Regexes quoted from detect-secrets 1.5.0 plugins; each anchor is a contiguous part of every
-    # match of the plugin. A lookbehind only moves where a search may start inside a run
-    # (a run of >= N class characters contains one that starts at the run's beginning).
+    # match of the plugin (starting with a literal where possible: re then skips ahead fast).
+    # A lookbehind only moves where a search may start inside a run (a run of >= N class
+    # characters contains one that starts at the run's beginning).
     "ArtifactoryDetector": (_a(r"AKC[a-zA-Z0-9]{10,}|AP[\dABCDEF][a-zA-Z0-9]{8,}"),),
     "AWSKeyDetector": (_a(r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}"),
                        _f(r"['\"][0-9a-z/+]{40}['\"]")),
@@ -98,7 +102,7 @@ ANCHORS: dict[str, tuple[Anchor, ...]] = {
     "IbmCloudIamDetector": (_f(r"(?<![a-z0-9_\-])[a-z0-9_\-]{44}"),),
     # 48 hex characters are also 44 of IBM IAM's class: the same anchor covers both.
     "IbmCosHmacDetector": (_f(r"(?<![a-z0-9_\-])[a-z0-9_\-]{44}"),),
-    "IPPublicDetector": (_a(r"(?<=[0-9])\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]"),),
+    "IPPublicDetector": (_a(r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]"),),
     "JwtTokenDetector": (_a(r"eyJ"),),
     "KeywordDetector": (_f(_KEYWORDS),),
     "MailchimpDetector": (_a(r"-us[0-9]"),),
@@ -111,7 +115,7 @@ ANCHORS: dict[str, tuple[Anchor, ...]] = {
     "SoftlayerDetector": (_f(r"softlayer|sl[-_]?(?:api)?[-_]?(?:key|pwd|password|pass|token)"),),
     "SquareOAuthDetector": (_a(r"sq0csp-"),),
     "StripeDetector": (_a(r"k_live_"),),
-    "TelegramBotTokenDetector": (_a(r"(?<=\d):[0-9A-Za-z_-]{35}"),),
+    "TelegramBotTokenDetector": (_a(r":[0-9A-Za-z_-]{35}"),),
     "TwilioKeyDetector": (_a(r"AC[a-z0-9]{32}|SK[a-z0-9]{32}"),),
     # readiness-gate's plugins (gate/secrets/plugins.py): their literal prefixes.
     "GitHubFineGrainedTokenDetector": (_a(r"github_pat_"),),
@@ -171,24 +175,31 @@ def anchors_for(plugins: Sequence[dict]) -> Optional[list[Anchor]]:
 
     ``plugins`` items are detect-secrets' ``{"name": ..., "limit": ...}`` dicts.
     """
-    out: list[Anchor] = []
+    out: list[tuple[Anchor, str]] = []
     for plugin in plugins:
-        name = plugin.get("name")
+        name = str(plugin.get("name"))
         if name == "Base64HighEntropyString":
-            out.append(_entropy_anchor(BASE64_CHARSET, float(plugin.get("limit", 4.5))))
+            out.append((_entropy_anchor(BASE64_CHARSET, float(plugin.get("limit", 4.5))), name))
         elif name == "HexHighEntropyString":
-            out.append(_entropy_anchor(HEX_CHARSET, float(plugin.get("limit", 3.0))))
-        elif name == "KeywordDetector" and plugin.get("keyword_exclude"):
-            out.extend(ANCHORS[name])  # an exclusion only removes findings
-        elif name in ANCHORS:
-            out.extend(ANCHORS[name])
+            out.append((_entropy_anchor(HEX_CHARSET, float(plugin.get("limit", 3.0))), name))
+        elif name in ANCHORS:  # (a KeywordDetector keyword_exclude only removes findings)
+            out.extend((a, name) for a in ANCHORS[name])
         else:
             return None
-    # Same pattern text and flags once only.
-    seen: dict[tuple[str, bool], Anchor] = {}
-    for a in out:
-        seen.setdefault((a.pattern.pattern, a.folded), a)
-    return list(seen.values())
+    # The same pattern once, standing for every plugin that uses it.
+    merged: dict[tuple[str, bool], Anchor] = {}
+    for a, name in out:
+        key = (a.pattern.pattern, a.folded)
+        prev = merged.get(key)
+        names = (prev.plugins if prev else ()) + (name,)
+        merged[key] = Anchor(a.pattern, a.folded, tuple(dict.fromkeys(names)))
+    return list(merged.values())
+
+
+def plugin_objects_for(plugins: Sequence[dict]) -> dict[str, Any]:
+    """Plugin instances for the ``plugins_used`` list (see :func:`_plugin_objects`)."""
+    key = tuple((str(p.get("name")), float(p.get("limit", 0.0))) for p in plugins)
+    return _plugin_objects(key)
 
 
 def normalise_newlines(text: str) -> str:
@@ -198,10 +209,10 @@ def normalise_newlines(text: str) -> str:
     return text
 
 
-def candidate_lines(text: str, anchors: Sequence[Anchor]) -> list[int]:
-    """1-based numbers of the lines of ``text`` (newlines normalised) where an anchor matches."""
+def candidate_hits(text: str, anchors: Sequence[Anchor]) -> dict[int, set[str]]:
+    """``{line number: plugins whose anchors match it}`` for ``text`` (newlines normalised)."""
     folded: Optional[str] = None
-    hits: list[int] = []
+    hits: list[tuple[int, tuple[str, ...]]] = []
     for anchor in anchors:
         if anchor.folded:
             if folded is None:
@@ -209,11 +220,63 @@ def candidate_lines(text: str, anchors: Sequence[Anchor]) -> list[int]:
             hay = folded
         else:
             hay = text
-        hits.extend(m.start() for m in anchor.pattern.finditer(hay))
+        hits.extend((m.start(), anchor.plugins) for m in anchor.pattern.finditer(hay))
     if not hits:
-        return []
+        return {}
     starts = [nl.start() for nl in re.finditer("\n", text)]
-    return sorted({bisect.bisect_left(starts, pos) + 1 for pos in hits})
+    out: dict[int, set[str]] = {}
+    for pos, names in hits:
+        out.setdefault(bisect.bisect_left(starts, pos) + 1, set()).update(names)
+    return out
+
+
+def candidate_lines(text: str, anchors: Sequence[Anchor]) -> list[int]:
+    """1-based numbers of the lines of ``text`` (newlines normalised) where an anchor matches."""
+    return sorted(candidate_hits(text, anchors))
+
+
+@functools.lru_cache(maxsize=4)
+def _plugin_objects(plugins_key: tuple[tuple[str, float], ...]) -> dict[str, Any]:
+    """Plugin instances (detect-secrets' and ours) to confirm candidate lines with, by name.
+
+    Only built when detect-secrets' process-wide settings would not *verify* (a network call
+    carrying the secret): the default settings of a library import do not; if they ever do, no
+    plugin is returned and candidate lines are kept unconfirmed.
+    """
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.settings import get_settings
+
+    from gate.secrets import plugins as ours
+
+    if any("verification" in f for f in get_settings().filters):
+        return {}
+    classes = {c.__name__: c for c in get_mapping_from_secret_type_to_class().values()}
+    classes.update({n: c for n, c in vars(ours).items() if isinstance(c, type) and n in dict(plugins_key)})
+    out: dict[str, Any] = {}
+    for name, limit in plugins_key:
+        cls = classes.get(name)
+        if cls is None:
+            continue
+        out[name] = cls(limit=limit) if name.endswith("HighEntropyString") else cls()
+    return out
+
+
+def confirmed(path: str, line: str, line_number: int, names: set[str], plugin_objects: dict[str, Any]) -> bool:
+    """True unless every plugin in ``names`` is known and finds nothing on ``line``.
+
+    Runs the plugins' own ``analyze_line`` on the line as detect-secrets does (``line.rstrip()``,
+    the file name for type-specific rules, no context): detect-secrets reports a secret on a line
+    only if one of its plugins' ``analyze_line`` returns it and no filter removes it, so a line
+    where none of them returns anything cannot yield a finding.
+    """
+    text = line.rstrip()
+    for name in names:
+        plugin = plugin_objects.get(name)
+        if plugin is None:
+            return True
+        if plugin.analyze_line(filename=path, line=text, line_number=line_number):
+            return True
+    return False
 
 
 class _Named(io.StringIO):
@@ -308,19 +371,29 @@ class FilePlan:
     """For ``reduced``: original line number of each staged line (0 for :data:`POISON_LINE`)."""
 
 
-def plan_file(path: str, data: bytes, text: str, anchors: Optional[Sequence[Anchor]]) -> FilePlan:
-    """Decide how to stage one file (``text`` is ``data`` decoded as UTF-8)."""
+def plan_file(path: str, data: bytes, text: str, anchors: Optional[Sequence[Anchor]],
+              plugin_objects: Optional[dict[str, Any]] = None) -> FilePlan:
+    """Decide how to stage one file (``text`` is ``data`` decoded as UTF-8).
+
+    ``plugin_objects`` (:func:`plugin_objects_for`) confirm candidate lines; without them every
+    anchored line is kept.
+    """
     if anchors is None:
         return FilePlan("whole", data)
     norm = normalise_newlines(text)
     if transformable(path, norm):
         return FilePlan("whole", data)
-    lines = candidate_lines(norm, anchors)
-    if not lines:
+    hits = candidate_hits(norm, anchors)
+    if not hits:
         return FilePlan("skip")
     all_lines = norm.split("\n")
     if norm.endswith("\n"):
         all_lines.pop()
+    if plugin_objects is None:
+        plugin_objects = {}
+    lines = [n for n in sorted(hits) if confirmed(path, all_lines[n - 1], n, hits[n], plugin_objects)]
+    if not lines:
+        return FilePlan("skip")
     if len(lines) == len(all_lines):
         return FilePlan("whole", data)
     reduced = POISON_LINE + "\n" + "\n".join(all_lines[n - 1] for n in lines) + "\n"
