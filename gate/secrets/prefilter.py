@@ -16,16 +16,23 @@ How (and why the findings stay *exactly* those of ``detect-secrets scan --all-fi
    exceeds the limit; entropy of a string of length ``n`` is at most ``log2(n)``, so only quoted
    runs of at least ``floor(2**limit)`` characters can qualify. No anchor can match a newline, so
    searching the whole file and mapping match offsets to lines finds every candidate line.
+   **Confirmation.** A candidate line is then kept only if one of the plugins whose anchor
+   matched it returns something from its own ``analyze_line`` on that line (detect-secrets'
+   code, run here with verification off): detect-secrets reports a secret on a line only when a
+   plugin's ``analyze_line`` returns it and no filter removes it.
 2. **Reduced files.** A file with candidate lines is staged with only those lines (in order,
-   after one :data:`POISON_LINE`); reported line numbers are mapped back. detect-secrets reads a file's lines, then runs plugins
-   and filters per line; with verification off (``--no-verify``) and the inline-allowlist filter
-   disabled, nothing in 1.5 looks at other lines (the code snippet "context" is only used by
-   those two), so each kept line yields what it yields in the full file.
+   after one :data:`POISON_LINE`); reported line numbers are mapped back. detect-secrets reads a
+   file's lines, then runs plugins and filters per line; with verification off (``--no-verify``)
+   and the inline-allowlist filter disabled, nothing in 1.5 looks at other lines (the code
+   snippet "context" is only used by those two), so each kept line yields what it yields in the
+   full file.
 3. **Transformers.** detect-secrets first tries to parse a file as INI/YAML ("transformers") and
    scans the rewritten lines instead when that works (and, if nothing was found, tries again with
    "eager" transformers). Rewritten lines differ from the raw ones, so any file that one of its
-   transformers can parse — in full or reduced form — is staged whole and unmodified. The check
-   calls detect-secrets' own transformer code for this.
+   transformers may parse is staged whole and unmodified (:func:`transformable`: proven
+   unparsable without parsing where possible, else detect-secrets' own transformer code
+   decides; YAML and INI interpolation are never parsed here). The poison line makes every
+   reduced file unparsable.
 4. **No candidates, no transformation** means detect-secrets cannot report anything in the file;
    it is not staged at all.
 
