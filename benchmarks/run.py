@@ -444,6 +444,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             spec = importlib.util.spec_from_file_location("secrets_bench", bench_path)
             assert spec and spec.loader
             mod = importlib.util.module_from_spec(spec)
+            sys.modules["secrets_bench"] = mod
             spec.loader.exec_module(mod)
             import contextlib
             import io
