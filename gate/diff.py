@@ -57,6 +57,12 @@ def _untracked(root: Path) -> list[str]:
     return [os.fsdecode(n) for n in out.split(b"\0") if n]
 
 
+def _diff_names(root: Path, base: str) -> list[str]:
+    diff = _git(root, "diff", "--name-only", "-z", "--relative", "--no-renames", "--diff-filter=d",
+                "--no-ext-diff", "--no-textconv", base, "--")
+    return [os.fsdecode(n) for n in diff.split(b"\0") if n]
+
+
 def changed_paths(root: Path, ref: str) -> frozenset[str]:
     """Paths (relative to ``root``, POSIX) changed since the merge base of ``ref`` and HEAD.
 
@@ -64,10 +70,7 @@ def changed_paths(root: Path, ref: str) -> frozenset[str]:
         ValueError: see :func:`merge_base`.
     """
     base = merge_base(root, ref)
-    diff = _git(root, "diff", "--name-only", "-z", "--relative", "--no-renames", "--diff-filter=d",
-                "--no-ext-diff", "--no-textconv", base, "--")
-    names = [os.fsdecode(n) for n in diff.split(b"\0") if n]
-    return frozenset(names + _untracked(root))
+    return frozenset(_diff_names(root, base) + _untracked(root))
 
 
 def _unquote(raw: bytes) -> str:
@@ -95,9 +98,9 @@ def parse_unified_zero(patch: bytes) -> dict[str, frozenset[int]]:
     """New-side line numbers of each file in a ``git diff -U0 --src-prefix=a/ --dst-prefix=b/``
     patch.
 
-    A file with only deletions, a mode change or a binary change maps to an empty set: it
-    changed, but no line of the new version is new. ``/dev/null`` targets (deletions) are left
-    out.
+    A file with only deletions maps to an empty set: it changed, but no line of the new version
+    is new. Files without a ``+++`` header (``Binary files ... differ``, mode changes) and
+    ``/dev/null`` targets (deletions) are left out.
     """
     result: dict[str, set[int]] = {}
     current: set[int] | None = None
@@ -147,15 +150,22 @@ def changed_lines(root: Path, ref: str) -> dict[str, frozenset[int]]:
 
     The keys are the same set :func:`changed_paths` returns.
 
+    ``--text``: without it git prints no lines for files it takes for binary, and a change can
+    declare any file binary (``* -diff`` in ``.gitattributes``), which would make every finding
+    in it look pre-existing. A changed file the patch still gives no lines for (a mode change
+    only) counts as new on every line: fail closed.
+
     Raises:
         ValueError: see :func:`merge_base`.
     """
     base = merge_base(root, ref)
-    patch = _git(root, "diff", "-U0", "--relative", "--no-renames", "--diff-filter=d", "--no-ext-diff",
-                 "--no-textconv", "--no-color", "--src-prefix=a/", "--dst-prefix=b/", base, "--")
+    patch = _git(root, "diff", "-U0", "--text", "--relative", "--no-renames", "--diff-filter=d",
+                 "--no-ext-diff", "--no-textconv", "--no-color", "--src-prefix=a/", "--dst-prefix=b/",
+                 base, "--")
     lines = parse_unified_zero(patch)
-    for rel in _untracked(root):
-        lines[rel] = _all_lines(root, rel)
+    for rel in _diff_names(root, base) + _untracked(root):
+        if rel not in lines:
+            lines[rel] = _all_lines(root, rel)
     return lines
 
 

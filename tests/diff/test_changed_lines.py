@@ -112,3 +112,21 @@ def test_is_new() -> None:
     assert not is_new("b.py", 3, lines) and not is_new("b.py", None, lines)
     assert not is_new("empty.py", 1, lines)
     assert is_new(None, None, lines), "a finding that names no file cannot be shown to pre-exist"
+
+
+def test_gitattributes_cannot_hide_changed_lines_as_binary(tmp_path: Path) -> None:
+    # `* -diff` makes git print "Binary files differ" with no lines: a change could then make
+    # its new secrets look pre-existing. --text keeps the real line numbers.
+    root = _repo(tmp_path)
+    write_tree(root, {".gitattributes": "* -diff\n", "a.py": "1\nTWO\n3\n4\n5\n6\nSEVEN\n",
+                      "blob.dat": b"x\x00y\nsecond\n"}, dedent=False)
+    commit_all(root, "binary attributes")
+    lines = changed_lines(root, "main")
+    assert lines["a.py"] == frozenset({2, 6, 7})
+    assert lines["blob.dat"] == frozenset({1, 2})
+
+
+def test_mode_only_change_counts_as_new_everywhere(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / "same.py").chmod(0o755)
+    assert changed_lines(root, "main")["same.py"] == frozenset({1}), "no lines from git: fail closed"
