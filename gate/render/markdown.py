@@ -209,6 +209,10 @@ def _footer(report: Report, options: RenderOptions) -> str:
         parts.append(f"commit {escape_markdown(report.commit[:12], 12)}")
     parts.append(f"config {escape_markdown(report.config_source, _PATH)} (profile {escape_markdown(report.profile, _ID)})")
     parts.append("diff-aware scan" if report.mode == "diff" else "full scan")
+    # Passing checks are not listed above, so say here that pre-existing findings exist.
+    pre = sum(1 for c in report.checks for f in c.findings if f.new is False and not f.blocking)
+    if pre:
+        parts.append(f"{plural(pre, 'pre-existing finding')} in changed files not blocking (see the JSON or SARIF report)")
     run = safe_url(options.run_url)
     if run:
         parts.append(f"[View the run]({run})")

@@ -148,3 +148,13 @@ def test_patterns_checks_are_diff_aware_too(tmp_path: Path) -> None:
     found = {(f.path, f.line, f.new, f.blocking) for f in diff.findings if f.rule == "tls-verify-disabled"}
     assert found == {("svc/app.py", 4, False, False), ("svc/app.py", 8, True, True)}
     assert diff.status is Status.FAIL
+
+
+def test_markdown_comment_mentions_pre_existing_findings_of_passing_checks(tmp_path: Path, capsys) -> None:
+    root = make_repo(tmp_path, add_new_secret=False)
+    code = main(["check", str(root), "--only", "secrets", "--changed-since", "main", "--format", "markdown",
+                 "--no-progress"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "diff-aware scan · 1 pre-existing finding in changed files not blocking" in out
+    assert "AKIA" not in out
