@@ -155,7 +155,12 @@ def run_tool(
             f"installs it), or set {env_var_for(tool)} to its path",
         )
     argv = (exe, *args)
-    full_env = {**os.environ, **(env or {})}
+    # PYTHONSAFEPATH (Python 3.11+): a Python child never puts its working directory (``-m``,
+    # ``-c``) or its script's directory on sys.path. Started from inside a scanned checkout (the
+    # CLI's default path ".", a Docker action's workdir), ``python -m gate.secrets.planner``
+    # would otherwise import the checkout's own ``gate/`` package: code from the repository
+    # (promise 2). Callers may still override it through ``env``.
+    full_env = {**os.environ, "PYTHONSAFEPATH": "1", **(env or {})}
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
