@@ -230,3 +230,12 @@ def test_markdown_report_with_hostile_fields(fields: list[str]) -> None:
     assert "\x1b" not in out and "\r" not in out
 
 
+
+
+def test_deep_nesting_is_a_config_error_not_a_recursion_error() -> None:
+    """Beyond the fuzzer's size budget: 5,000 levels of flow and block nesting (PyYAML's composer
+    is recursive; the loader must refuse such a file cleanly, THREATS row 8)."""
+    n = 5000
+    for text in ("a: " + "[" * n + "]" * n, "a: " + "{a: " * n + "}" * n,
+                 "\n".join(" " * i + "k:" for i in range(700))):
+        _outcome(lambda: load_config_text(text, "readiness.yml"))  # noqa: B023
