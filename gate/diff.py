@@ -6,9 +6,12 @@ out (there is nothing to scan). Paths are relative to the scanned directory (``-
 the inventory's are, so scanning a sub-directory of a repository works.
 
 Git runs with ``core.fsmonitor`` off, without external diff drivers or textconv filters
-(``--no-ext-diff --no-textconv``) and with explicit prefixes, so neither the repository's
-config nor its ``.gitattributes`` can run code or change the output we parse. A ref starting
-with ``-`` is refused (it would be read as an option: argument injection).
+(``--no-ext-diff --no-textconv``), with every configured clean/smudge/process filter driver
+emptied (:func:`_neutral_filters`: ``git diff`` against the work tree would otherwise run the
+clean filter that ``.gitattributes`` selects and ``.git/config`` defines) and with explicit
+prefixes, so neither the repository's config nor its ``.gitattributes`` can run code or change
+the output we parse. A ref starting with ``-`` is refused (it would be read as an option:
+argument injection).
 """
 
 from __future__ import annotations
@@ -31,13 +34,47 @@ _ESCAPES = {"a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r
             '"': '"', "\\": "\\"}
 
 
-def _git(root: Path, *args: str) -> bytes:
-    out = subprocess.run([*_GIT, "-C", str(root), *args], capture_output=True, timeout=120, check=False,
-                         env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_EXTERNAL_DIFF": ""})
+def _git(root: Path, *args: str, config: tuple[str, ...] = ()) -> bytes:
+    out = subprocess.run([*_GIT, *config, "-C", str(root), *args], capture_output=True, timeout=120,
+                         check=False, stdin=subprocess.DEVNULL,
+                         env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_EXTERNAL_DIFF": "",
+                              "GIT_PAGER": "cat"})
     if out.returncode != 0:
         msg = out.stderr.decode("utf-8", "replace").strip().splitlines()
         raise ValueError(msg[-1] if msg else f"git {args[0]} failed")
     return out.stdout
+
+
+def _neutral_filters(root: Path) -> tuple[str, ...]:
+    """``-c`` options that empty every filter driver the repository's config defines.
+
+    git runs ``filter.<name>.clean`` (or ``.process``) on work-tree files when it compares them
+    (``git diff`` against the work tree), for any path ``.gitattributes`` gives ``filter=<name>``.
+    An empty command means "no filter" to git, and ``required=false`` keeps git from refusing
+    the unfiltered file. Reading the config runs nothing. (git >= 2.40 could ignore the work
+    tree's attributes with ``--attr-source``; this works with older git too.)
+
+    Raises:
+        ValueError: a driver name git's ``-c`` cannot express (contains ``=``): refused.
+    """
+    try:
+        keys = _git(root, "config", "--name-only", "--get-regexp", r"^filter\.")
+    except ValueError:  # exit status 1: no filter configured
+        return ()
+    names = set()
+    for key in os.fsdecode(keys).splitlines():
+        name = key[len("filter."):].rpartition(".")[0] if key.startswith("filter.") else ""
+        if not name:
+            continue
+        if "=" in name:
+            raise ValueError(f"refusing to run git diff: filter driver name {name!r} cannot be disabled")
+        names.add(name)
+    out: list[str] = []
+    for name in sorted(names):
+        for var in ("clean", "smudge", "process"):
+            out += ["-c", f"filter.{name}.{var}="]
+        out += ["-c", f"filter.{name}.required=false"]
+    return tuple(out)
 
 
 def merge_base(root: Path, ref: str) -> str:
@@ -57,9 +94,9 @@ def _untracked(root: Path) -> list[str]:
     return [os.fsdecode(n) for n in out.split(b"\0") if n]
 
 
-def _diff_names(root: Path, base: str) -> list[str]:
+def _diff_names(root: Path, base: str, config: tuple[str, ...]) -> list[str]:
     diff = _git(root, "diff", "--name-only", "-z", "--relative", "--no-renames", "--diff-filter=d",
-                "--no-ext-diff", "--no-textconv", base, "--")
+                "--no-ext-diff", "--no-textconv", base, "--", config=config)
     return [os.fsdecode(n) for n in diff.split(b"\0") if n]
 
 
@@ -70,7 +107,7 @@ def changed_paths(root: Path, ref: str) -> frozenset[str]:
         ValueError: see :func:`merge_base`.
     """
     base = merge_base(root, ref)
-    return frozenset(_diff_names(root, base) + _untracked(root))
+    return frozenset(_diff_names(root, base, _neutral_filters(root)) + _untracked(root))
 
 
 def _unquote(raw: bytes) -> str:
@@ -159,11 +196,12 @@ def changed_lines(root: Path, ref: str) -> dict[str, frozenset[int]]:
         ValueError: see :func:`merge_base`.
     """
     base = merge_base(root, ref)
+    config = _neutral_filters(root)
     patch = _git(root, "diff", "-U0", "--text", "--relative", "--no-renames", "--diff-filter=d",
                  "--no-ext-diff", "--no-textconv", "--no-color", "--src-prefix=a/", "--dst-prefix=b/",
-                 base, "--")
+                 base, "--", config=config)
     lines = parse_unified_zero(patch)
-    for rel in _diff_names(root, base) + _untracked(root):
+    for rel in _diff_names(root, base, config) + _untracked(root):
         if rel not in lines:
             lines[rel] = _all_lines(root, rel)
     return lines

@@ -18,8 +18,8 @@ No marker ever appears. The repository holds:
   ``core.pager``, a textconv driver and a clean filter selected by ``.gitattributes``, and a
   hooks directory (git runs in the inventory and in diff-aware mode). In CI the checkout's
   ``.git/config`` is written by actions/checkout, not by the pull request; a local scan of an
-  untrusted clone is the exposure. Diff-aware mode still runs the clean filter: ``xfail``
-  (strict) with the owner's fix in :data:`DIFF_FILTER_BUG`.
+  untrusted clone is the exposure. Diff-aware mode empties every configured filter driver
+  before ``git diff`` compares the work tree (``gate/diff.py``).
 """
 
 from __future__ import annotations
@@ -112,17 +112,7 @@ def trap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     return repo, markers
 
 
-DIFF_FILTER_BUG = (
-    "gate/diff.py runs `git diff` against the work tree, which applies the clean filter that "
-    "the repository's .gitattributes selects and its .git/config defines (filter.<name>.clean): "
-    "a local scan of an untrusted clone runs it. Owner of gate/diff.py: neutralise filter drivers "
-    "(e.g. -c filter.<name>.clean= for each driver `git check-attr` reports, or git >= 2.40 "
-    "--attr-source=<empty tree>), or diff trees and hash work-tree files with "
-    "`git hash-object --no-filters`.")
-
-
-@pytest.mark.parametrize("mode", ["full", pytest.param("diff", marks=pytest.mark.xfail(strict=True,
-                                                                                        reason=DIFF_FILTER_BUG))])
+@pytest.mark.parametrize("mode", ["full", "diff"])
 def test_in_process_from_inside_the_repository(trap: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
                                                mode: str) -> None:
     repo, markers = trap

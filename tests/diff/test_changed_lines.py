@@ -130,3 +130,21 @@ def test_mode_only_change_counts_as_new_everywhere(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     (root / "same.py").chmod(0o755)
     assert changed_lines(root, "main")["same.py"] == frozenset({1}), "no lines from git: fail closed"
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_filter_drivers_of_the_repository_are_not_run(tmp_path: Path, required: bool) -> None:
+    # git diff against the work tree runs filter.<name>.clean for paths .gitattributes selects.
+    root = _repo(tmp_path)
+    marker = tmp_path / "filter-ran"
+    write_tree(root, {".gitattributes": "* filter=trap\n"})
+    for var in ("clean", "smudge"):
+        git(root, "config", f"filter.trap.{var}", f"touch {marker}; cat")
+    git(root, "config", "filter.trap.process", f"touch {marker}")
+    git(root, "config", "filter.trap.required", "true" if required else "false")
+    write_tree(root, {"same.py": "s\nwork tree change\n"}, dedent=False)
+    lines = changed_lines(root, "main")
+    paths = changed_paths(root, "main")
+    assert lines["same.py"] == frozenset({2}) and lines["a.py"] == frozenset({2, 6})
+    assert "same.py" in paths
+    assert not marker.exists()
