@@ -28,17 +28,9 @@ from gate.github import approvals
 from gate.github.api import GitHubApi
 from gate.runner import run_gate
 
-REASON = "SECURITY.md lands with the security team's new process next sprint"
+from test_approvals import BASE_YML as APPROVALS_BASE_YML, REASON  # tests/github: one source of the fixture
 
-BASE_YML = f"""
-version: 1
-approvers: ["@lead", "@acme/leads"]
-deferrals:
-  - check: security-policy
-    reason: {REASON}
-    approved-by: "@lead"
-    expires: "2026-12-31"
-    ticket: SEC-1
+BASE_YML = APPROVALS_BASE_YML + f"""\
   - check: security-policy
     reason: {REASON}
     approved-by: "@lead"
