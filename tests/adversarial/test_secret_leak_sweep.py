@@ -171,6 +171,10 @@ def test_github_entry_point_request_bodies_summary_and_outputs(tmp_path: Path, g
                 **{f"request {i}": b for i, b in enumerate(bodies)}}
     assert_clean(captured)
     assert "github-token" in " ".join(bodies), "the findings were not published"
+    # The job's own API token never appears either (PyGithub logs requests at DEBUG).
+    assert "DEBUG" in captured["logs"], "debug logging was not on: the sweep would be vacuous"
+    for where, text in captured.items():
+        assert gh.installation_token not in text, f"the API token leaked into {where}"
 
 
 @pytest.mark.parametrize("tool", sorted(SCANNERS))
