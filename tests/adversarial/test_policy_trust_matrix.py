@@ -15,15 +15,18 @@ the gate runs for real on a repository whose empty SECURITY.md fails the check. 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from gh_helpers import BASE, FAST, HEAD, NOT_READY_FILES, OLD_HEAD, Runner
 from helpers import TODAY, config_from, write_tree
+from secret_samples import samples
 from servers.github import FakeGitHub
 
 from gate.checks.interface import RunOptions
+from gate.cli import main
 from gate.github import approvals
 from gate.github.api import GitHubApi
 from gate.runner import run_gate
@@ -164,3 +167,21 @@ def test_cli_never_verifies_and_says_so(tmp_path: Path) -> None:
     assert "verif" in (record.note + " ".join(report.warnings)).lower()
 
 
+
+
+def test_inline_suppressions_written_by_the_pr_do_not_silence_findings(tmp_path: Path) -> None:
+    """THREATS row 12: ``nosemgrep`` and ``pragma: allowlist secret`` are the author's own words;
+    with the default policy the findings stay reported and blocking."""
+    key = samples()[0]
+    repo = write_tree(tmp_path / "repo", {
+        "app/client.py": ("import requests\n\n\ndef fetch(url):\n"
+                          "    return requests.get(url, verify=False, timeout=5)  # nosemgrep\n"),
+        "app/settings.py": f"{key.line}  # pragma: allowlist secret\n",
+    }, dedent=False)
+    out = tmp_path / "r.json"
+    code = main(["check", str(repo), "--only", "secrets,insecure-patterns", "--format", "json", "--output", str(out)])
+    checks = {c["id"]: c for g in json.loads(out.read_text())["gates"] for c in g["checks"]}
+    assert code == 1
+    for cid, path in (("secrets", "app/settings.py"), ("insecure-patterns", "app/client.py")):
+        assert checks[cid]["status"] == "fail", (cid, checks[cid]["summary"])
+        assert any(f["path"] == path and f["blocking"] for f in checks[cid]["findings"]), checks[cid]["findings"]
