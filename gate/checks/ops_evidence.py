@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -40,6 +41,7 @@ _TEST_NAME = re.compile(r"(^test_|_test\.|\.test\.|\.spec\.|^conftest\.py$)", re
 _VENDOR_DIRS = frozenset({"node_modules", "vendor", "third_party", "site-packages", ".venv", "venv"})
 
 
+@functools.lru_cache(maxsize=65536)  # asked per file by several checks: cache, never a walk
 def is_test_path(path: str) -> bool:
     """True for test code (``tests/…``, ``test_x.py``, ``x_test.go``, ``x.spec.ts``).
 
@@ -49,6 +51,7 @@ def is_test_path(path: str) -> bool:
     return any(p.lower() in _TEST_DIRS for p in parts[:-1]) or bool(_TEST_NAME.search(parts[-1]))
 
 
+@functools.lru_cache(maxsize=65536)
 def is_vendored(path: str) -> bool:
     """True for third-party code checked into the tree (``node_modules/``, ``vendor/``, …)."""
     return any(p in _VENDOR_DIRS for p in PurePosixPath(path).parts[:-1])

@@ -277,7 +277,8 @@ def _vuln(v: Any, name: str) -> Vulnerability:
         raise ValueError(f"{v['id']}: 'fix_versions' is not a list of strings")
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise ValueError(f"{v['id']}: 'aliases' is not a list of strings")
-    return Vulnerability(v["id"], tuple(aliases), tuple(fixes))
+    # Sorted: pip-audit's alias order varies between runs, and reports must be deterministic.
+    return Vulnerability(v["id"], tuple(sorted(set(aliases))), tuple(fixes))
 
 
 def _vkey(version: str) -> Any:
