@@ -449,7 +449,7 @@ def build_config(data: Optional[Mapping[str, Any]], source: Optional[str],
         source=source,
         profile=profile,
         checks=MappingProxyType(checks),
-        service=service.get("name"),
+        service=redact(service["name"]) if service.get("name") else None,  # display only; promise 3
         owners=tuple(data.get("owners") or ()),
         approvers=tuple(data.get("approvers") or ()),
         exclude=tuple(data.get("exclude") or ()),

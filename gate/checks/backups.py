@@ -37,6 +37,7 @@ from gate.checks.interface import Check, CheckContext
 from gate.checks.ops_evidence import absence_note, command_notes, dated_evidence, named_scripts
 from gate.checks.workflows import WorkflowSet, load_workflows, named_jobs
 from gate.model import CheckResult, Finding, Severity
+from gate.redact import redact
 
 BACKUP_NAME = re.compile(r"back[\s_.-]?up", re.IGNORECASE)
 RESTORE_NAME = re.compile(r"restor(?:e|ing)", re.IGNORECASE)
@@ -92,8 +93,9 @@ class BackupsCheck(Check):
         declared = context.config.evidence.get("backups")
         if hasattr(declared, "get") and declared.get("mechanism"):
             loc = context.config.location_of("evidence.backups")
+            # Free text typed into readiness.yml: redacted like any outside text (promise 3).
             backup.append(f"backups declared in readiness.yml{f':{loc.line}' if loc else ''}: "
-                          f"{' '.join(str(declared['mechanism']).split())[:200]}")
+                          f"{redact(' '.join(str(declared['mechanism']).split()))[:200]}")
         if not backup:
             extra = absence_note(inv, BACKUP_NAME, empty_backup)
             findings.append(Finding(

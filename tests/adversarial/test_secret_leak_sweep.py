@@ -219,3 +219,31 @@ def test_configuration_error_quoting_a_token(tmp_path: Path) -> None:
     code, stdout, stderr = _cli(["validate", "--path", str(repo)])
     assert code == 2
     assert_clean({"stdout": stdout, "stderr": stderr})
+
+
+RUNBOOKS_QUOTES_FAILURES = (
+    "gate/checks/runbooks.py quotes failure names and runbook paths from readiness.yml verbatim in "
+    "its findings ('Failure ... names runbook ...', 'No runbook is named or titled after failure ...'); "
+    "a credential pasted there reaches every output. Owner: pass those quoted values through "
+    "gate.redact.redact, as gate/deferrals.py now does for deferral reasons.")
+
+TYPED_INTO_CONFIG = {
+    # case: (readiness.yml text with {v} for a token, check to run)
+    "service name": ("version: 1\nservice: {{name: 'svc-{v}'}}\n", "security-policy"),
+    "backups mechanism": ("version: 1\nevidence:\n  backups:\n    mechanism: 'snapshots with {v}'\n", "backups"),
+    "failure name": ("version: 1\nfailures:\n  - 'cache {v} down'\n", "runbooks"),
+    "runbook path": ("version: 1\nfailures:\n  - name: db down\n    runbook: 'docs/runbooks/{v}.md'\n", "runbooks"),
+}
+"""Free text a team types into readiness.yml that a report may quote."""
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=RUNBOOKS_QUOTES_FAILURES))
+    if TYPED_INTO_CONFIG[c][1] == "runbooks" else c for c in sorted(TYPED_INTO_CONFIG)])
+def test_values_typed_into_readiness_yml_are_never_quoted_verbatim(tmp_path: Path, case: str) -> None:
+    text, check = TYPED_INTO_CONFIG[case]
+    repo = write_tree(tmp_path / "repo", {"readiness.yml": text.format(v=TOKEN)}, dedent=False)
+    code, stdout, stderr = _cli(["check", str(repo), "--only", check, "--format", "json", "--today", "2026-11-21"])
+    assert code in (0, 1), stderr
+    assert_clean({"stdout": stdout, "stderr": stderr})
+    assert "[REDACTED]" in stdout, f"the {case} was not quoted at all: the test would be vacuous"
