@@ -273,3 +273,15 @@ def test_configuration_error_quoting_command_keys_prints_no_command(tmp_path: Pa
     assert "configuration error" in out.err and "from-key" in out.err and "from-value" in out.err
     assert_no_workflow_command_injection(out.err)
     assert_no_workflow_command_injection(out.out)
+
+
+def test_readiness_yml_symlinked_out_through_the_github_entry_point(tmp_path: Path, gh: FakeGitHub) -> None:
+    runner = Runner(tmp_path, gh)
+    runner.repo({"app.py": "x = 1\n"})
+    os.symlink("/etc/passwd", runner.workspace / "readiness.yml")
+    run = runner.run(runner.env(runner.pr_event()))
+    assert run.code == 2
+    assert "symlink that leaves the repository" in run.stdout
+    assert_no_leak([run.stdout, run.summary, run.outputs_text, *(json.dumps(r.body) for r in gh.requests)])
+    with gh.lock:
+        assert [s["state"] for s in gh.state.statuses] == ["error"]
