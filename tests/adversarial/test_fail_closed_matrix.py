@@ -174,7 +174,7 @@ READY_OUTCOMES = {
     # The write is applied, then 502: the duplicate-safe create finds its comment; the status
     # create is applied every time but never confirmed, so the run still exits 3.
     ("502-after", "comment-create"): (0, ["success"]),
-    ("502-after", "status-create"): (3, ["success", "success", "success"]),
+    ("502-after", "status-create"): (3, ["success", "..."]),
     ("retry-after", "comment-list"): (3, ["error"]),
     ("retry-after", "comment-create"): (3, ["error"]),
     ("retry-after", "status-create"): (3, []),
@@ -191,16 +191,21 @@ READY_OUTCOMES = {
     ("slow", "comment-create"): (0, ["success"]),
     # Known limit: a status write that times out client-side is still applied by GitHub, so
     # the true verdict ("success") is recorded while the run reports the failure (exit 3).
-    ("slow", "status-create"): (3, ["success", "success"]),
+    ("slow", "status-create"): (3, ["success", "..."]),
 }
-"""Reference: a ready repository's outcome for each persistent API failure."""
+"""Reference: a ready repository's outcome for each persistent API failure. ``"..."`` after a
+state: that state one or more times (how many retries land before the client gives up depends
+on timing)."""
 
 
 @pytest.mark.parametrize(("kind", "endpoint"), sorted(READY_OUTCOMES))
 def test_api_failure_outcomes_for_a_ready_repository(tmp_path: Path, gh: FakeGitHub, kind: str, endpoint: str) -> None:
     code, expected_states = READY_OUTCOMES[(kind, endpoint)]
     run, states = _run_with_fault(tmp_path, gh, READY_FILES, kind, endpoint)
-    assert (run.code, states) == (code, expected_states), run.stdout[-2000:]
+    if expected_states[-1:] == ["..."]:
+        assert run.code == code and states and set(states) == {expected_states[0]}, (run.code, states)
+    else:
+        assert (run.code, states) == (code, expected_states), run.stdout[-2000:]
     assert run.outputs()["ready"] == "true", "the verdict itself is always reported"
     ours = [c for c in gh.comments(7) if c["user"]["type"] == "Bot"]
     assert len(ours) <= 1, "a retried create posted a duplicate comment"
