@@ -46,6 +46,7 @@ from gate.checks.markdown_docs import (LineBudget, Section, contains_words, firs
 from gate.config import FailureMode
 from gate.inventory import FileEntry, Inventory, InventoryError
 from gate.model import CheckResult, Finding, Severity, SkippedPath
+from gate.redact import redact
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 """File extensions read as runbooks."""
@@ -320,30 +321,33 @@ class RunbooksCheck(Check):
         cfg_path = (loc.path if loc is not None and not PurePosixPath(loc.path).is_absolute()
                     else None if loc is not None else "readiness.yml")
         line = loc.line if loc is not None else None
+        # Values typed into readiness.yml are quoted in findings: redact anything
+        # credential-shaped a team pasted there (promise 3); matching still uses the raw values.
+        name = redact(failure.name)
         if failure.runbook:
             path = _norm_path(failure.runbook)
             if explicit.get(path) is not None:
-                evidence.append(f"failure '{failure.name}' -> {path}")
+                evidence.append(f"failure '{name}' -> {redact(path)}")
                 return
             why = ("exists but was skipped (see skipped paths)" if inv.was_skipped(path)
                    else "is a binary file" if inv.get(path) is not None else "does not exist")
             findings.append(Finding(
                 "failure-without-runbook",
-                f"Failure '{failure.name}' names runbook {path}, which {why}.",
+                f"Failure '{name}' names runbook {redact(path)}, which {why}.",
                 path=cfg_path, line=line, severity=Severity.HIGH,
-                fingerprint=f"failure-without-runbook:{failure.name}", aliases=(failure.name,),
-                remediation=f"Write {path} (a markdown runbook inside the repository) or fix the `runbook:` path."))
+                fingerprint=f"failure-without-runbook:{name}", aliases=(name,),
+                remediation=f"Write {redact(path)} (a markdown runbook inside the repository) or fix the `runbook:` path."))
             return
         for book in books:
             stem = PurePosixPath(book.entry.path).stem
             if names_match(failure.name, stem) or any(names_match(failure.name, t) for t in book.titles):
-                evidence.append(f"failure '{failure.name}' -> {book.entry.path}")
+                evidence.append(f"failure '{name}' -> {book.entry.path}")
                 return
         findings.append(Finding(
             "failure-without-runbook",
-            f"No runbook is named or titled after failure '{failure.name}'.",
+            f"No runbook is named or titled after failure '{name}'.",
             path=cfg_path, line=line, severity=Severity.HIGH,
-            fingerprint=f"failure-without-runbook:{failure.name}", aliases=(failure.name,),
+            fingerprint=f"failure-without-runbook:{name}", aliases=(name,),
             remediation="Write a runbook whose file name or title contains the failure's words, or give its "
                         "path with `runbook:` in readiness.yml."))
 

@@ -221,12 +221,6 @@ def test_configuration_error_quoting_a_token(tmp_path: Path) -> None:
     assert_clean({"stdout": stdout, "stderr": stderr})
 
 
-RUNBOOKS_QUOTES_FAILURES = (
-    "gate/checks/runbooks.py quotes failure names and runbook paths from readiness.yml verbatim in "
-    "its findings ('Failure ... names runbook ...', 'No runbook is named or titled after failure ...'); "
-    "a credential pasted there reaches every output. Owner: pass those quoted values through "
-    "gate.redact.redact, as gate/deferrals.py now does for deferral reasons.")
-
 TYPED_INTO_CONFIG = {
     # case: (readiness.yml text with {v} for a token, check to run)
     "service name": ("version: 1\nservice: {{name: 'svc-{v}'}}\n", "security-policy"),
@@ -237,9 +231,7 @@ TYPED_INTO_CONFIG = {
 """Free text a team types into readiness.yml that a report may quote."""
 
 
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=RUNBOOKS_QUOTES_FAILURES))
-    if TYPED_INTO_CONFIG[c][1] == "runbooks" else c for c in sorted(TYPED_INTO_CONFIG)])
+@pytest.mark.parametrize("case", sorted(TYPED_INTO_CONFIG))
 def test_values_typed_into_readiness_yml_are_never_quoted_verbatim(tmp_path: Path, case: str) -> None:
     text, check = TYPED_INTO_CONFIG[case]
     repo = write_tree(tmp_path / "repo", {"readiness.yml": text.format(v=TOKEN)}, dedent=False)
