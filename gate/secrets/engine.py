@@ -300,13 +300,19 @@ def _plan(stage_dir: str, todo: list[tuple[str, bytes, str]], *, reduce: bool, j
         loads[i] += len(data)
     python = os.path.basename(sys.executable)  # resolved by run_tool to this interpreter
 
-    def work(paths: list[str]) -> dict[str, tuple[str, tuple[int, ...]]]:
-        run = run_tool(python, ["-m", "gate.secrets.planner", stage_dir, "reduce" if reduce else "whole"],
-                       timeout=timeout, stdin=json.dumps(paths).encode(), env=TOOL_ENV)
-        return _parse_plans(run.stdout, paths)
+    # ``python -m`` puts its working directory first on sys.path. Run the workers in an empty
+    # private directory: not the caller's (it may be the scanned checkout, with a ``gate/`` of its
+    # own) and not the staging directory (it holds copies of the repository's files). This holds
+    # on Python 3.10 too, where PYTHONSAFEPATH (set by run_tool) does not exist (promise 2).
+    with tempfile.TemporaryDirectory(prefix="readiness-gate-planner-") as empty_cwd:
 
-    with cf.ThreadPoolExecutor(max_workers=len(groups)) as pool:
-        results = list(pool.map(work, groups))
+        def work(paths: list[str]) -> dict[str, tuple[str, tuple[int, ...]]]:
+            run = run_tool(python, ["-m", "gate.secrets.planner", stage_dir, "reduce" if reduce else "whole"],
+                           timeout=timeout, stdin=json.dumps(paths).encode(), env=TOOL_ENV, cwd=empty_cwd)
+            return _parse_plans(run.stdout, paths)
+
+        with cf.ThreadPoolExecutor(max_workers=len(groups)) as pool:
+            results = list(pool.map(work, groups))
     return {k: v for r in results for k, v in r.items()}
 
 
