@@ -73,6 +73,8 @@ class Inputs:
     report_file: Optional[str] = None
     sarif_file: Optional[str] = None
     osv_url: Optional[str] = None
+    osv_db: Optional[str] = None
+    """Offline OSV database (directory of records or OSV's all.zip), relative to the workspace."""
     only: Optional[str] = None
     """Comma-separated check ids to run (others are skipped); empty runs all."""
     annotations: bool = True
@@ -171,6 +173,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         report_file=opt("report-file"),
         sarif_file=opt("sarif-file"),
         osv_url=opt("osv-url"),
+        osv_db=opt("osv-db"),
         only=opt("only"),
         annotations=_bool("annotations", get("annotations"), True),
     )

@@ -305,3 +305,14 @@ def test_the_container_entrypoint_runs_from_the_environment_alone(runner: Runner
     assert Path(env["GITHUB_OUTPUT"]).read_text().startswith("ready=false\nfailing-checks=security-policy\n")
     assert [s["state"] for s in statuses(gh)] == ["failure"]
     assert len(bot_comments(gh)) == 1
+
+
+def test_osv_db_input_audits_offline(runner: Runner, gh: FakeGitHub) -> None:
+    data = Path(__file__).resolve().parents[1] / "data" / "osv"
+    runner.repo({**READY_FILES, "requirements.txt": "requests==2.19.1\n"})
+    run = runner.run(runner.env(runner.pr_event(), only="security-policy,dependencies", osv_db=str(data)))
+    assert run.code == 1, run.stdout
+    assert run.outputs()["failing-checks"] == "dependencies"
+    assert "PYSEC-2018-28" in bot_comments(gh)[0]["body"]
+    bad = runner.run(runner.env(runner.pr_event(), osv_db="missing-db"))
+    assert bad.code == 2 and "osv-db" in bad.stdout
