@@ -61,7 +61,7 @@ def test_every_input_is_read_by_the_code_and_every_output_written() -> None:
     env = {f"INPUT_{n.upper()}": "" for n in names}
     read_inputs(env)  # accepts every declared input at its empty value
     code_inputs = {"token", "config", "path", "mode", "comment", "status", "status-context", "report-file",
-                   "sarif-file", "osv-url", "only", "annotations", "publish-report"}
+                   "sarif-file", "osv-url", "osv-db", "only", "annotations", "publish-report"}
     assert names == code_inputs
     assert set(a["outputs"]) == set(OUTPUT_KEYS)
     for name, spec in a["inputs"].items():
