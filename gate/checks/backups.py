@@ -46,7 +46,7 @@ BACKUP_COMMANDS = re.compile(
     r"(?<![\w-])(?:pg_dump(?:all)?|mysqldump|mariadb-dump|mongodump|redis-cli\s[^\n]*--rdb|"
     r"aws\s+rds\s+create-db(?:-cluster)?-snapshot|aws\s+backup\s+start-backup-job|aws\s+dynamodb\s+create-backup|"
     r"aws_backup_plan|backup_retention_period\s*=\s*[1-9]\d*|point_in_time_recovery_enabled\s*=\s*true|"
-    r"gcloud\s+sql\s+backups\s+create|gcloud\s+sql\s+export|az\s+backup\s|velero\s+(?:backup|schedule)\s+create|"
+    r"gcloud\s+sql\s+backups\s+create|gcloud\s+sql\s+export|az\s+backup|velero\s+(?:backup|schedule)\s+create|"
     r"restic\s[^\n]*\bbackup\b|borg\s+create|litestream\s+replicate|wal-g\s+backup-push|pgbackrest\s[^\n]*\bbackup\b|"
     r"barman\s+backup|etcdctl\s[^\n]*snapshot\s+save|xtrabackup\s[^\n]*--backup|mariabackup\s[^\n]*--backup|"
     r"sqlite3\s[^\n]*\.backup)(?![\w-])",
@@ -57,24 +57,33 @@ dumps; AWS RDS/AWS Backup/DynamoDB; Terraform ``aws_backup_plan``, ``backup_rete
 pgBackRest; Barman; etcd snapshots; XtraBackup/Mariabackup; SQLite ``.backup``."""
 
 RESTORE_COMMANDS = re.compile(
-    r"(?<![\w-])(?:pg_restore|mongorestore|aws\s+rds\s+restore-db-\w+|aws\s+backup\s+start-restore-job|"
-    r"aws\s+dynamodb\s+restore-table-\w+|gcloud\s+sql\s+backups\s+restore|gcloud\s+sql\s+import|"
+    r"(?<![\w-])(?:pg_restore|mongorestore|aws\s+rds\s+restore-db-[\w-]+|aws\s+backup\s+start-restore-job|"
+    r"aws\s+dynamodb\s+restore-table-[\w-]+|gcloud\s+sql\s+backups\s+restore|gcloud\s+sql\s+import|"
     r"velero\s+restore\s+create|restic\s[^\n]*\brestore\b|borg\s+extract|litestream\s+restore|"
     r"wal-g\s+backup-fetch|pgbackrest\s[^\n]*\brestore\b|barman\s+recover|etcdctl\s[^\n]*snapshot\s+restore|"
     r"xtrabackup\s[^\n]*--(?:prepare|copy-back)|mariabackup\s[^\n]*--copy-back)(?![\w-])",
     re.IGNORECASE)
 """Restore commands for the same tools as :data:`BACKUP_COMMANDS`."""
 
+BACKUP_KEYWORDS = ("dump", "--rdb", "snapshot", "backup", "point_in_time", "gcloud", "velero", "restic",
+                   "borg", "litestream", "wal-g", "pgbackrest", "barman")
+"""Every match of :data:`BACKUP_COMMANDS` contains one of these (lower-case): a file without any
+is skipped without running the regex (tests/checks/backups checks each alternative)."""
+
+RESTORE_KEYWORDS = ("restore", "gcloud", "borg", "wal-g", "barman", "xtrabackup", "mariabackup")
+"""Every match of :data:`RESTORE_COMMANDS` contains one of these (lower-case)."""
+
 
 def _evidence(context: CheckContext, wset: WorkflowSet, name: "re.Pattern[str]",
-              commands: "re.Pattern[str]", label: str) -> tuple[list[str], list[str]]:
+              commands: "re.Pattern[str]", label: str,
+              keywords: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """(evidence notes, empty candidates) from scripts and workflow jobs named like ``name`` and
     from lines running ``commands``."""
     # Workflow files are judged as workflows (a named job with steps), not as scripts.
     wf_paths = [w.path for w in wset.workflows] + [p.path for p in wset.problems]
     notes, empty = named_scripts(context.inventory, name, label, exclude=wf_paths)
     notes += [f"{label} job {wf.path}:{job.line} (job {job.id})" for wf, job, _ in named_jobs(wset, name)]
-    notes += command_notes(context.inventory, commands, label)
+    notes += command_notes(context.inventory, commands, label, keywords)
     return notes, empty
 
 
@@ -89,7 +98,7 @@ class BackupsCheck(Check):
         findings: list[Finding] = []
 
         wset = load_workflows(context)
-        backup, empty_backup = _evidence(context, wset, BACKUP_NAME, BACKUP_COMMANDS, "backup")
+        backup, empty_backup = _evidence(context, wset, BACKUP_NAME, BACKUP_COMMANDS, "backup", BACKUP_KEYWORDS)
         declared = context.config.evidence.get("backups")
         if hasattr(declared, "get") and declared.get("mechanism"):
             loc = context.config.location_of("evidence.backups")
@@ -105,7 +114,7 @@ class BackupsCheck(Check):
                 remediation="Add the script or workflow that takes backups, or declare the managed mechanism "
                             "under `evidence.backups.mechanism` in readiness.yml."))
 
-        restore, empty_restore = _evidence(context, wset, RESTORE_NAME, RESTORE_COMMANDS, "restore")
+        restore, empty_restore = _evidence(context, wset, RESTORE_NAME, RESTORE_COMMANDS, "restore", RESTORE_KEYWORDS)
         remediation = (f"Restore a backup into a scratch environment, then set `evidence.restore-tested.date` "
                        f"to that day (at most {max_age} days ago).")
         dated = dated_evidence(context, "restore-tested", what="restore test", max_age_days=max_age,

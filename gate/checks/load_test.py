@@ -50,6 +50,9 @@ LOAD_COMMANDS = re.compile(
     re.IGNORECASE)
 """Commands and GitHub actions that run a load test."""
 
+LOAD_KEYWORDS = ("k6", "locust", "artillery", "jmeter", "vegeta", "gatling")
+"""Every match of :data:`LOAD_COMMANDS` contains one of these (lower-case)."""
+
 
 def _definition(entry: FileEntry, text: str) -> str:
     """The tool ``text`` is a load-test definition for, or ``""``."""
@@ -93,7 +96,7 @@ class LoadTestCheck(Check):
             tool = _definition(e, text)
             if tool:
                 evidence.append(f"{tool} load test {e.path}")
-        evidence += command_notes(inv, LOAD_COMMANDS, "load-test")
+        evidence += command_notes(inv, LOAD_COMMANDS, "load-test", LOAD_KEYWORDS)
         findings: list[Finding] = []
         dated = dated_evidence(
             context, "load-tested", what="load test", max_age_days=max_age, stale_rule="load-test-stale",

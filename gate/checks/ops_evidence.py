@@ -140,13 +140,16 @@ _COMMENT_LINE = re.compile(r"^\s*(?:#|//|--|;|rem\b)", re.IGNORECASE)
 
 
 def find_commands(inventory: Inventory, pattern: "re.Pattern[str]",
-                  entries: Optional[Iterable[FileEntry]] = None) -> list[tuple[str, int, str]]:
+                  entries: Optional[Iterable[FileEntry]] = None,
+                  keywords: Optional[tuple[str, ...]] = None) -> list[tuple[str, int, str]]:
     """Where ``pattern`` matches a non-comment line of a script (not docs, tests or vendored).
 
     Returns ``(path, line, matched text)`` tuples, the first match per file, in path order.
     ``entries`` defaults to every script in the inventory. A mention in a comment, in
     documentation or in readiness.yml (whose declarations are read as declarations) is not a
-    mechanism.
+    mechanism. ``keywords`` (lower-case) must be such that every match of ``pattern`` contains one
+    of them, case-insensitively: files without any are skipped by a substring test, far
+    cheaper than a case-insensitive alternation regex over the whole file.
     """
     out = []
     for e in entries if entries is not None else inventory.files:
@@ -155,6 +158,10 @@ def find_commands(inventory: Inventory, pattern: "re.Pattern[str]",
         text = read_text_or_none(inventory, e)
         if not text:
             continue
+        if keywords is not None:
+            low = text.lower()
+            if not any(k in low for k in keywords):
+                continue
         if not pattern.search(text):  # cheap whole-file test first
             continue
         for n, line in enumerate(text.splitlines(), 1):
@@ -167,9 +174,11 @@ def find_commands(inventory: Inventory, pattern: "re.Pattern[str]",
     return out
 
 
-def command_notes(inventory: Inventory, pattern: "re.Pattern[str]", label: str) -> list[str]:
+def command_notes(inventory: Inventory, pattern: "re.Pattern[str]", label: str,
+                  keywords: Optional[tuple[str, ...]] = None) -> list[str]:
     """Evidence notes for :func:`find_commands` hits: ``"<label> command `pg_dump` in ops/x.sh:3"``."""
-    return [f"{label} command `{' '.join(m.split())}` in {p}:{n}" for p, n, m in find_commands(inventory, pattern)]
+    return [f"{label} command `{' '.join(m.split())}` in {p}:{n}"
+            for p, n, m in find_commands(inventory, pattern, keywords=keywords)]
 
 
 @dataclass(frozen=True)

@@ -64,10 +64,13 @@ ROLLBACK_HEADINGS = ("rollback", "rollbacks", "roll back", "rolling back")
 
 ROLLBACK_COMMANDS = re.compile(
     r"(?<![\w-])(?:helm\s+rollback|helm3\s+rollback|kubectl\s+rollout\s+undo|argocd\s+app\s+rollback"
-    r"|heroku\s+(?:releases:)?rollback|deploy:rollback|aws\s+deploy\s+stop-deployment[^\n]*--auto-rollback"
+    r"|heroku\s+(?:releases:)?rollback|deploy:rollback|aws\s+deploy\s+stop-deployment[^\n]*--auto-rollback-enabled"
     r"|vercel\s+rollback|flyctl\s+releases\s+rollback)(?![\w-])", re.IGNORECASE)
 """Platform rollback commands (Helm, Kubernetes, Argo CD, Heroku, Capistrano, CodeDeploy,
 Vercel, Fly.io): a script or workflow step running one is a rollback path."""
+
+ROLLBACK_KEYWORDS = ("rollback", "undo")
+"""Every match of :data:`ROLLBACK_COMMANDS` contains one of these (lower-case)."""
 
 DEFAULT_MIGRATION_GLOBS: tuple[str, ...] = (
     "**/migrations/**", "**/migration/**", "**/alembic/**", "**/versions/*.py", "**/migrate/**",
@@ -103,7 +106,7 @@ class RollbackCheck(Check):
                                         exclude=[w.path for w in wset.workflows] + [p.path for p in wset.problems])
         evidence += _task_targets(inv)
         evidence += _workflow_evidence(wset)
-        evidence += command_notes(inv, ROLLBACK_COMMANDS, "rollback")
+        evidence += command_notes(inv, ROLLBACK_COMMANDS, "rollback", ROLLBACK_KEYWORDS)
         evidence += _runbook_evidence(inv)
 
         for path in empty:

@@ -182,3 +182,30 @@ def test_readiness_yml_mentions_are_declarations_not_commands(tmp_path: Path) ->
     assert blocking(result) == []  # the same words in another YAML file would count...
     (tmp_path / "ops/notes.yml").unlink()
     assert blocking(run_check("backups", tmp_path)) == ["no-backup-mechanism", "no-restore-test"]  # ...not in readiness.yml
+
+
+def test_keyword_prefilter_is_a_superset_of_the_command_patterns() -> None:
+    """Every alternative of the command regexes contains one of the prefilter keywords, so the
+    substring pre-check can never hide a command (proved on one sample per alternative)."""
+    from gate.checks.backups import BACKUP_COMMANDS, BACKUP_KEYWORDS, RESTORE_COMMANDS, RESTORE_KEYWORDS
+
+    backups = ["pg_dump -Fc db", "pg_dumpall", "mysqldump app", "mariadb-dump app", "mongodump --db x",
+               "redis-cli -h r --rdb dump.rdb", "aws rds create-db-snapshot --x", "aws rds create-db-cluster-snapshot",
+               "aws backup start-backup-job", "aws dynamodb create-backup", "aws_backup_plan", "backup_retention_period = 7",
+               "point_in_time_recovery_enabled = true", "gcloud sql backups create", "gcloud sql export sql x",
+               "az backup protection", "velero backup create nightly", "velero schedule create x",
+               "restic -r repo backup /data", "borg create ::x", "litestream replicate", "wal-g backup-push",
+               "pgbackrest --stanza=x backup", "barman backup pg", "etcdctl --x snapshot save s.db",
+               "xtrabackup --user=x --backup", "mariabackup --backup", "sqlite3 app.db .backup b.db"]
+    restores = ["pg_restore -d x", "mongorestore d", "aws rds restore-db-instance-from-db-snapshot",
+                "aws backup start-restore-job", "aws dynamodb restore-table-from-backup", "gcloud sql backups restore 1",
+                "gcloud sql import sql x", "velero restore create r", "restic -r x restore latest", "borg extract ::x",
+                "litestream restore db", "wal-g backup-fetch", "pgbackrest --stanza=x restore", "barman recover pg",
+                "etcdctl snapshot restore s.db", "xtrabackup --prepare", "mariabackup --copy-back"]
+    for samples, pattern, keywords in ((backups, BACKUP_COMMANDS, BACKUP_KEYWORDS),
+                                       (restores, RESTORE_COMMANDS, RESTORE_KEYWORDS)):
+        for line in samples:
+            for variant in (line, line.upper()):
+                match = pattern.search(variant)
+                assert match, variant
+                assert any(k in match.group(0).lower() for k in keywords), variant

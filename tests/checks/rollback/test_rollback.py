@@ -384,3 +384,24 @@ def test_device_symlink_and_hostile_names_neither_hang_nor_run(tmp_path: Path, m
     assert result.status is Status.PASS
     assert "rollback script scripts/rollback-$(touch pwned).sh" in result.evidence
     assert not marker.exists()
+
+
+def test_rollback_and_load_command_keywords_cover_every_alternative() -> None:
+    """The substring pre-checks never hide a command: one sample per regex alternative."""
+    from gate.checks.load_test import LOAD_COMMANDS, LOAD_KEYWORDS
+    from gate.checks.rollback import ROLLBACK_COMMANDS, ROLLBACK_KEYWORDS
+
+    rollbacks = ["helm rollback api 3", "helm3 rollback api", "kubectl rollout undo deploy/api",
+                 "argocd app rollback api", "heroku rollback v12", "heroku releases:rollback", "cap deploy:rollback",
+                 "aws deploy stop-deployment --deployment-id d-1 --auto-rollback-enabled",
+                 "vercel rollback", "flyctl releases rollback"]
+    loads = ["k6 run load.js", "k6 cloud x.js", "locust -f lf.py", "locust --headless", "artillery run a.yml",
+             "jmeter -n -t plan.jmx", "vegeta attack -rate=10", "./gatling.sh", "uses: grafana/k6-action@v1",
+             "uses: grafana/run-k6-action@v1", "./gradlew gatlingRun"]
+    for samples, pattern, keywords in ((rollbacks, ROLLBACK_COMMANDS, ROLLBACK_KEYWORDS),
+                                       (loads, LOAD_COMMANDS, LOAD_KEYWORDS)):
+        for line in samples:
+            for variant in (line, line.upper()):
+                match = pattern.search(variant)
+                assert match, variant
+                assert any(k in match.group(0).lower() for k in keywords), variant
