@@ -65,10 +65,12 @@ RESTORE_COMMANDS = re.compile(
     re.IGNORECASE)
 """Restore commands for the same tools as :data:`BACKUP_COMMANDS`."""
 
-BACKUP_KEYWORDS = ("dump", "--rdb", "snapshot", "backup", "point_in_time", "gcloud", "velero", "restic",
-                   "borg", "litestream", "wal-g", "pgbackrest", "barman")
+BACKUP_KEYWORDS = ("pg_dump", "mysqldump", "mariadb-dump", "mongodump", "--rdb", "snapshot", "backup",
+                   "point_in_time", "gcloud", "velero", "restic", "borg", "litestream", "wal-g", "pgbackrest",
+                   "barman")
 """Every match of :data:`BACKUP_COMMANDS` contains one of these (lower-case): a file without any
-is skipped without running the regex (tests/checks/backups checks each alternative)."""
+is skipped without running the regex (tests/checks/backups checks each alternative). Tool names,
+not a bare "dump", which every ``json.dumps`` would satisfy."""
 
 RESTORE_KEYWORDS = ("restore", "gcloud", "borg", "wal-g", "barman", "xtrabackup", "mariabackup")
 """Every match of :data:`RESTORE_COMMANDS` contains one of these (lower-case)."""
