@@ -27,13 +27,15 @@ RUN apt-get update \
     && git config --system --add safe.directory '*'
 
 WORKDIR /opt/readiness-gate
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements-lock.txt ./
 COPY policies ./policies
 COPY gate ./gate
 
-# Installs readiness-gate with its pinned-range dependencies: PyGithub, semgrep, pip-audit,
-# detect-secrets. The version checks fail the build if a scanner did not install.
-RUN pip install --no-cache-dir . \
+# Installs readiness-gate with its dependencies (PyGithub, semgrep, pip-audit, detect-secrets) at
+# the exact versions the test suite ran with (requirements-lock.txt as constraints: every one has a
+# cp312 manylinux wheel, checked with `pip download --python-version 3.12 --only-binary=:all:`).
+# The version checks fail the build if a scanner did not install.
+RUN pip install --no-cache-dir --constraint requirements-lock.txt . \
     && readiness-gate --version \
     && semgrep --version \
     && pip-audit --version \
