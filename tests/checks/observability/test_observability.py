@@ -264,11 +264,7 @@ def test_ten_thousand_files_is_fast(tmp_path: Path) -> None:
     inv = build_inventory(tmp_path, use_git=False)
     ctx = CheckContext(inventory=inv, config=cfg, settings=cfg.settings("observability").options,
                        options=RunOptions(today=TODAY))
-    start = time.monotonic()
     result = ObservabilityCheck().run(ctx)
-    elapsed = time.monotonic() - start
+    # Behaviour only: speed on 10,000 files is measured by benchmarks/run.py part (d), not
+    # asserted in a timed test (the brief: no timed tests on shared CI machines).
     assert result.status is Status.PASS
-    # Issue #6 targets < 1 s for all evidence checks; most of this is the inventory reading
-    # 10,000 files. The bound is loose because the test machine's 2 CPUs are shared; it exists
-    # to catch per-file re-reading or quadratic work, which would take many seconds.
-    assert elapsed < 4.0, elapsed
