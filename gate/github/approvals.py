@@ -224,35 +224,50 @@ _STRICTNESS = {Level.OFF: 0, Level.ADVISORY: 1, Level.REQUIRED: 2}
 
 
 def policy_weakenings(base: Config, head: Config) -> list[str]:
-    """How the PR's readiness.yml weakens the base branch's policy, one sentence each.
+    """How the PR's readiness.yml changes the base branch's policy, one sentence each.
 
     Covered: a check's ``level`` lowered (required -> advisory -> off), ``exclude`` patterns
-    added, ``limits.max-file-size`` lowered (more files skipped). Check options are not compared
-    (docs/github-action.md says so).
+    added, ``limits.max-file-size`` lowered (more files skipped), any change to a check's
+    options, and the diff-mode policy for pre-existing findings changed. Options are compared
+    as a whole rather than judged stricter or weaker: ``osv-url`` pointed at a server the PR
+    controls, an advisory added to ``ignore``, ``inline-allowlist: true`` or a shorter
+    ``timeout`` all weaken the gate in ways no rule can rank, so every option change waits for a
+    lead like a deferral does (``../shared/THREATS.md`` row 12).
     """
     out = []
     for cid, settings in head.checks.items():
         was = base.settings(cid).level
         if _STRICTNESS[settings.level] < _STRICTNESS[was]:
             out.append(f"`{cid}` lowered from {was.value} to {settings.level.value}")
+    for cid, settings in head.checks.items():
+        before = base.settings(cid).options
+        changed = sorted(k for k in set(settings.options) | set(before) if settings.options.get(k) != before.get(k))
+        if changed:
+            out.append(f"`{cid}` options changed: {', '.join(changed[:5])}{' …' if len(changed) > 5 else ''}")
     added = [p for p in head.exclude if p not in base.exclude]
     if added:
         out.append(f"exclude patterns added: {', '.join(added[:5])}{' …' if len(added) > 5 else ''}")
     if head.max_file_size < base.max_file_size:
         out.append(f"max-file-size lowered from {base.max_file_size} to {head.max_file_size}")
+    if head.diff_pre_existing != base.diff_pre_existing:
+        out.append(f"diff.pre-existing changed from {base.diff_pre_existing} to {head.diff_pre_existing}")
     return out
 
 
 def with_base_policy(head: Config, base: Config) -> Config:
-    """``head`` with the base branch's stricter levels, its exclude list and file-size limit.
+    """``head`` with the base branch's policy: stricter levels, every check's options, the
+    exclude list, the file-size limit and the diff-mode policy.
 
-    Everything else (check options, evidence, deferrals) stays as the PR has it.
+    Evidence, failures and deferrals stay as the PR has them (deferrals are verified one by one).
     """
-    checks = {cid: (CheckSettings(base.settings(cid).level, s.options)
-                    if _STRICTNESS[s.level] < _STRICTNESS[base.settings(cid).level] else s)
-              for cid, s in head.checks.items()}
+    checks = {}
+    for cid, s in head.checks.items():
+        b = base.settings(cid)
+        level = b.level if _STRICTNESS[s.level] < _STRICTNESS[b.level] else s.level
+        checks[cid] = CheckSettings(level, b.options)
     return dataclasses.replace(head, checks=MappingProxyType(checks), exclude=base.exclude,
-                               max_file_size=max(head.max_file_size, base.max_file_size))
+                               max_file_size=max(head.max_file_size, base.max_file_size),
+                               diff_pre_existing=base.diff_pre_existing)
 
 
 def load_base_config(api: GitHubApi, config_path: str, base_sha: str) -> tuple[Optional[Config], Optional[str]]:

@@ -141,8 +141,11 @@ def files_under(root: Path) -> set[str]:
 def test_injection_through_file_names_titles_and_branches(runner: Runner, gh: FakeGitHub, tmp_path: Path,
                                                          monkeypatch) -> None:
     evil = "a\n::error::x"
-    runner.repo({evil: "", "$(touch pwned).py": "x = 1\n", "SECURITY.md": "",
-                 "readiness.yml": 'version: 1\nchecks:\n  security-policy:\n    paths: ["a\\n::error::x"]\n'})
+    policy = 'version: 1\nchecks:\n  security-policy:\n    paths: ["a\\n::error::x"]\n'
+    runner.repo({evil: "", "$(touch pwned).py": "x = 1\n", "SECURITY.md": "", "readiness.yml": policy})
+    # The same policy on the base branch, so its options are trusted (a PR's own option changes
+    # wait for a lead's approval).
+    gh.set_file("readiness.yml", BASE, policy)
     monkeypatch.chdir(tmp_path)
     event = runner.pr_event(title="${{ github.token }} @org/all <!-- readiness-gate:comment -->",
                             branch="$(touch pwned)")

@@ -202,3 +202,23 @@ def test_policy_weakenings_and_base_policy() -> None:
     assert fixed.settings("load-test").level.value == "required", "a stricter PR setting is kept"
     assert fixed.exclude == ("vendor/**",) and fixed.max_file_size == 4096
     assert approvals.policy_weakenings(base, fixed) == []
+
+
+def test_option_changes_wait_for_a_lead_like_weakenings() -> None:
+    """osv-url at a server the PR controls, an ignored advisory, inline allowlisting, the diff
+    policy: each is a policy change; until approved, the base branch's values apply."""
+    base = config_from('version: 1\ndiff: {pre-existing: block}\n')
+    head = config_from('version: 1\ndiff: {pre-existing: report}\nchecks:\n'
+                       '  dependencies:\n    osv-url: http://attacker.example\n    ignore: [PYSEC-2018-28]\n'
+                       '  secrets:\n    inline-allowlist: true\n')
+    found = approvals.policy_weakenings(base, head)
+    assert "`dependencies` options changed: ignore, osv-url" in found
+    assert "`secrets` options changed: inline-allowlist" in found
+    assert "diff.pre-existing changed from block to report" in found
+    fixed = approvals.with_base_policy(head, base)
+    assert fixed.settings("dependencies").options.get("osv-url") is None
+    assert fixed.settings("dependencies").options.get("ignore") is None
+    assert fixed.settings("secrets").options["inline-allowlist"] is False
+    assert fixed.diff_pre_existing == "block"
+    assert approvals.policy_weakenings(base, fixed) == []
+    assert approvals.policy_weakenings(base, base) == []
