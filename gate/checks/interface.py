@@ -40,6 +40,12 @@ class RunOptions:
     """Git ref for diff-aware mode (``--changed-since``); None for a full scan."""
     changed_paths: Optional[frozenset[str]] = None
     """Repository-relative paths changed since ``changed_since`` (diff mode), else None."""
+    trusted_files: Optional[Mapping[str, Optional[str]]] = None
+    """Repository-relative path -> trusted text (None: absent on the trusted side) for policy
+    files that live in the repository, e.g. ``.secrets.baseline``. The GitHub Action fills it
+    with the base branch's version when a pull request changed such a file and no lead approved
+    the change: checks read these instead of the PR's copy (a PR must not audit its own secret
+    as a false positive, ``../shared/THREATS.md`` row 12). None: read the repository."""
     changed_lines: Optional[Mapping[str, frozenset[int]]] = None
     """Path -> new-side line numbers changed since ``changed_since`` (:func:`gate.diff.changed_lines`;
     untracked files: every line), or None. In diff mode the runner computes it when not given,

@@ -18,7 +18,7 @@ readiness-gate's detectors for current token formats (:mod:`gate.secrets.plugins
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 from gate.checks.interface import Check, CheckContext
 from gate.inventory import FileEntry, Inventory, InventoryError, match_globs
@@ -56,8 +56,13 @@ def select_entries(inventory: Inventory, *, exclude: Sequence[str], baseline_pat
     return out
 
 
-def load_baseline(inventory: Inventory, path: str) -> tuple[Optional[Baseline], list[Finding], list[SkippedPath]]:
+def load_baseline(inventory: Inventory, path: str,
+                  trusted: Optional[Mapping[str, Optional[str]]] = None,
+                  ) -> tuple[Optional[Baseline], list[Finding], list[SkippedPath]]:
     """Read the baseline at ``path`` through the inventory.
+
+    When ``trusted`` (:attr:`RunOptions.trusted_files`) holds ``path``, that text is the baseline
+    instead of the repository's copy (None: no baseline), and the substitution is listed.
 
     Returns (baseline or None, findings, skipped). A missing baseline is normal (None, [], []).
     A baseline the inventory skipped (a symlink out of the tree, oversize, binary) is not used
@@ -66,6 +71,17 @@ def load_baseline(inventory: Inventory, path: str) -> tuple[Optional[Baseline], 
     unusable, so audited false positives would silently come back as findings and a reviewer
     could not tell why) and suppresses nothing.
     """
+    if trusted is not None and path in trusted:
+        note = [SkippedPath(path, "this change's version of the secrets baseline was not used: the base "
+                                  "branch's applies until a lead approves the change")]
+        text = trusted[path]
+        if text is None:
+            return None, [], note
+        try:
+            return parse_baseline(text), [], note
+        except BaselineError:
+            return None, [], note + [SkippedPath(path, "the base branch's secrets baseline is unusable; "
+                                                       "no finding is suppressed")]
     entry = inventory.get(path)
     if entry is None:
         if inventory.was_skipped(path):
@@ -134,7 +150,7 @@ class SecretsCheck(Check):
         exclude = tuple(context.setting("exclude", ()))
         entries = select_entries(inventory, exclude=exclude, baseline_path=baseline_path,
                                  changed_paths=context.options.changed_paths)
-        baseline, findings, skipped = load_baseline(inventory, baseline_path)
+        baseline, findings, skipped = load_baseline(inventory, baseline_path, context.options.trusted_files)
         try:
             outcome = engine.scan(inventory, entries, timeout=timeout, jobs=context.options.jobs,
                                   cache_dir=context.options.cache_dir)

@@ -167,6 +167,45 @@ def _trusted_policy(config: Config, verifier: approvals.ApprovalVerifier, warn: 
     return approvals.with_base_policy(config, base)
 
 
+def _trusted_files(ctx: RunContext, api: Optional[GitHubApi], root: Path, config: Config,
+                   verifier: approvals.ApprovalVerifier, warn: Callable[[str], None]) -> Optional[dict[str, Optional[str]]]:
+    """The base branch's secrets baseline when the pull request changed it without a lead's approval.
+
+    An audited false positive is a suppression: a PR adding its own secret to
+    ``.secrets.baseline`` as ``is_secret: false`` would silence the gate (THREATS row 12). The
+    PR's version counts once a base-branch approver (not the author) approves the current head.
+    Returns None (use the repository's file) when it is unchanged or approved; when the base
+    version cannot be read, the PR's baseline is not used at all (fail closed).
+    """
+    pr = ctx.pull_request
+    rel = str(config.settings("secrets").options.get("baseline") or ".secrets.baseline")
+    local = root / rel
+    try:
+        head_text: Optional[str] = local.read_text(encoding="utf-8") if local.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        head_text = None
+    repo_path = os.path.relpath(os.path.normpath(local), os.path.normpath(ctx.workspace))
+    if head_text is None or repo_path.startswith(".."):
+        return None  # no baseline in the PR: nothing to trust or distrust
+    base_text: Optional[str] = None
+    readable = api is not None and pr is not None and bool(pr.base_sha)
+    if readable:
+        try:
+            base_text = api.file_text(Path(repo_path).as_posix(), pr.base_sha, max_bytes=16 * 1024 * 1024)  # type: ignore[union-attr]
+        except ApiError as err:
+            readable = False
+            warn(f"could not read {rel} on the base branch ({err.message}); this change's baseline is not used")
+    if readable and base_text == head_text:
+        return None
+    lead = verifier.approving_lead()
+    if lead:
+        warn(f"{rel} is changed by this pull request; approved by {lead} on the current head")
+        return None
+    warn(f"{rel} is changed by this pull request: the base branch's version applies until an approver "
+         "listed on the base branch (not the author) approves the current head")
+    return {rel: base_text if readable else None}
+
+
 def _diff_options(ctx: RunContext, root: Path, warn: Callable[[str], None]) -> tuple[Optional[str], Optional[frozenset[str]]]:
     mode = ctx.inputs.mode
     pr = ctx.pull_request
@@ -354,7 +393,10 @@ def _run(ctx: RunContext, env: Mapping[str, str], stream: TextIO, warn: Callable
     if isinstance(approval, approvals.ApprovalVerifier) and pr is not None:
         config = _trusted_policy(config, approval, warn)
     changed_since, changed = _diff_options(ctx, root, warn)
-    options = RunOptions(osv_url=inputs.osv_url, changed_since=changed_since, changed_paths=changed, today=today)
+    trusted = (_trusted_files(ctx, api, root, config, approval, warn)
+               if isinstance(approval, approvals.ApprovalVerifier) and pr is not None else None)
+    options = RunOptions(osv_url=inputs.osv_url, changed_since=changed_since, changed_paths=changed, today=today,
+                         trusted_files=trusted)
     if inputs.osv_db:
         if inputs.osv_url:
             warn("inputs `osv-db` and `osv-url` are alternatives; give one")

@@ -319,3 +319,43 @@ def test_osv_db_input_audits_offline(runner: Runner, gh: FakeGitHub) -> None:
     assert "PYSEC-2018-28" in bot_comments(gh)[0]["body"]
     bad = runner.run(runner.env(runner.pr_event(), osv_db="missing-db"))
     assert bad.code == 2 and "osv-db" in bad.stdout
+
+
+def test_a_pr_cannot_audit_its_own_secret_in_the_baseline(runner: Runner, gh: FakeGitHub) -> None:
+    """An audited false positive is a suppression: a baseline the PR changed counts only once a
+    base-branch lead approves the current head, or when it is identical on the base branch."""
+    import json
+
+    from gate.secrets.types import SECRET_TYPES
+
+    key = "AKIA" + "Q7ZP3KXW9MB2JD4N"  # AWS access key id shape, built so this file holds none
+    runner.repo({**READY_FILES, "app.py": f'AWS_ID = "{key}"\n'})
+    gh.set_file("readiness.yml", BASE, 'version: 1\napprovers: ["@lead"]\n')
+    event = runner.pr_event()
+    first = runner.run(runner.env(event, only="secrets", report_file="r.json"))
+    assert first.code == 1
+    report = json.loads((runner.workspace / "r.json").read_text())
+    findings = next(c for g in report["gates"] for c in g["checks"] if c["id"] == "secrets")["findings"]
+    names = {t.id: t.name for t in SECRET_TYPES}
+    baseline = {"version": "1.5.0", "plugins_used": [], "filters_used": [], "results": {"app.py": [
+        {"type": names[f["rule"]], "filename": "app.py", "hashed_secret": f["fingerprint"],
+         "line_number": f["line"], "is_secret": False, "is_verified": False} for f in findings]}}
+    text = json.dumps(baseline, indent=2)
+    (runner.workspace / ".secrets.baseline").write_text(text)
+    (runner.workspace / "r.json").unlink()
+
+    run = runner.run(runner.env(event, only="secrets"))
+    assert run.code == 1, "the PR's own audit must not silence its own secret"
+    assert any(".secrets.baseline is changed by this pull request" in line for line in command_lines(run.stdout))
+    assert key not in run.stdout
+
+    gh.add_review(7, "dev", "APPROVED", HEAD)  # the author's approval does not count
+    assert runner.run(runner.env(event, only="secrets")).code == 1
+    gh.add_review(7, "lead", "APPROVED", HEAD)
+    approved = runner.run(runner.env(event, only="secrets"))
+    assert approved.code == 0
+    assert any("approved by @lead" in line for line in command_lines(approved.stdout))
+
+    gh.set_file(".secrets.baseline", BASE, text)  # merged earlier: trusted as it is
+    other = runner.pr_event(number=8)
+    assert runner.run(runner.env(other, only="secrets")).code == 0
