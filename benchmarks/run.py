@@ -209,9 +209,20 @@ def pinned_distributions() -> dict[str, tuple[str, str]]:
     owners = md.packages_distributions()
     out = {}
     for pkg in PACKAGES:
-        dist = sorted(owners.get(pkg, [pkg]))[0]
+        names = owners.get(pkg) or _owners_from_record(pkg) or [pkg]
+        dist = sorted(names)[0]
         out[pkg] = (dist, md.version(dist))
     return out
+
+
+def _owners_from_record(pkg: str) -> list[str]:
+    """Distributions whose RECORD lists ``pkg/__init__.py``.
+
+    Python 3.10's ``packages_distributions`` reads only ``top_level.txt``, which wheels built by
+    hatchling (attrs, markdown-it-py) do not ship; 3.11 also reads RECORD. Same answer on both.
+    """
+    want = f"{pkg}/__init__.py"
+    return [d.metadata["Name"] for d in md.distributions() if any(str(f) == want for f in (d.files or ()))]
 
 
 def build_corpus(dest: Path) -> tuple[int, int, dict[str, tuple[str, str]]]:
