@@ -17,15 +17,20 @@ fetched from anywhere; the database is read once, at start.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gate.checks.interface import RunOptions
 
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 """Largest single OSV record read (real ones are a few KiB)."""
@@ -277,3 +282,24 @@ class OsvMirror:
     def record_count(self) -> int:
         """How many advisories the mirror serves."""
         return len(self._server.records) if self._server else 0
+
+
+@contextlib.contextmanager
+def osv_options(options: "RunOptions", db: Optional[Path]) -> Iterator["RunOptions"]:
+    """``options`` as they are when ``db`` is None; else a copy whose ``osv_url`` is an
+    :class:`OsvMirror` serving ``db`` for the length of the ``with`` block.
+
+    The one place the CLI (``--osv-db``) and the GitHub Action (input ``osv-db``) turn an offline
+    database into the OSV URL the dependencies check uses.
+
+    Raises:
+        OsvDatabaseError: ``db`` cannot be read, or ``options.osv_url`` is set too (an offline
+            database and an OSV URL are alternatives).
+    """
+    if db is None:
+        yield options
+        return
+    if options.osv_url:
+        raise OsvDatabaseError("an offline OSV database and an OSV URL are alternatives; give one")
+    with OsvMirror(db) as mirror:
+        yield dataclasses.replace(options, osv_url=mirror.base_url)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import os
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from gate.checks.interface import RunOptions
 from gate.cli.common import parse_ids, print_config_error, write_output
 from gate.config import ConfigError, load_config
+from gate.osv_mirror import OsvDatabaseError, osv_options
 from gate.render import RENDERERS, RenderOptions, get_renderer
 from gate.runner import run_gate
 
@@ -84,19 +84,11 @@ def run(args: argparse.Namespace) -> int:
         def progress(check_report):  # type: ignore[no-untyped-def]
             print(progress_line(check_report, color=sys.stderr.isatty()), file=sys.stderr, flush=True)
 
-    if args.osv_db:
-        if args.osv_url:
-            raise UsageError("--osv-db and --osv-url are alternatives; give one")
-        from gate.osv_mirror import OsvDatabaseError, OsvMirror
-
-        try:
-            with OsvMirror(Path(args.osv_db)) as mirror:
-                options = dataclasses.replace(options, osv_url=mirror.base_url)
-                report = run_gate(root, config, options=options, only=only, skip=skip, progress=progress)
-        except OsvDatabaseError as exc:
-            raise UsageError(f"--osv-db: {exc}") from None
-    else:
-        report = run_gate(root, config, options=options, only=only, skip=skip, progress=progress)
+    try:
+        with osv_options(options, Path(args.osv_db) if args.osv_db else None) as run_options:
+            report = run_gate(root, config, options=run_options, only=only, skip=skip, progress=progress)
+    except OsvDatabaseError as exc:
+        raise UsageError(f"--osv-db: {exc}") from None
     render_options = RenderOptions(color=color)
     write_output(args.output, get_renderer(args.format).render(report, render_options))
     plain = RenderOptions()

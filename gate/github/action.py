@@ -42,7 +42,7 @@ from gate.github.context import ContextError, PullRequest, RunContext, read_cont
 from gate.model import Report, Status
 from gate.redact import redact
 from gate.render import RenderOptions, get_renderer
-from gate.osv_mirror import OsvDatabaseError, OsvMirror
+from gate.osv_mirror import OsvDatabaseError, osv_options
 from gate.runner import run_gate
 
 EXIT_READY, EXIT_NOT_READY, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -397,20 +397,13 @@ def _run(ctx: RunContext, env: Mapping[str, str], stream: TextIO, warn: Callable
                if isinstance(approval, approvals.ApprovalVerifier) and pr is not None else None)
     options = RunOptions(osv_url=inputs.osv_url, changed_since=changed_since, changed_paths=changed, today=today,
                          trusted_files=trusted)
-    if inputs.osv_db:
-        if inputs.osv_url:
-            warn("inputs `osv-db` and `osv-url` are alternatives; give one")
-            return EXIT_USAGE
-        db = Path(inputs.osv_db) if Path(inputs.osv_db).is_absolute() else ctx.workspace / inputs.osv_db
-        try:
-            with OsvMirror(db) as mirror:
-                report = run_gate(root, config, options=dataclasses.replace(options, osv_url=mirror.base_url),
-                                  only=only, approval=approval)
-        except OsvDatabaseError as exc:
-            warn(f"input `osv-db`: {exc}")
-            return EXIT_USAGE
-    else:
-        report = run_gate(root, config, options=options, only=only, approval=approval)
+    db = ctx.workspace / inputs.osv_db if inputs.osv_db else None  # an absolute input replaces the workspace
+    try:
+        with osv_options(options, db) as run_options:
+            report = run_gate(root, config, options=run_options, only=only, approval=approval)
+    except OsvDatabaseError as exc:
+        warn(f"input `osv-db`: {exc}")
+        return EXIT_USAGE
     if ctx.sha:
         report = dataclasses.replace(report, commit=ctx.sha)
     exit_code = EXIT_READY if report.ready else EXIT_NOT_READY
