@@ -74,6 +74,10 @@ class _State:
 class _Handler(BaseHTTPRequestHandler):
     server: "_Server"
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    """TCP_NODELAY on each connection. Headers and body go out in separate writes; with Nagle
+    on, a keep-alive client's delayed ACK stalls every response by ~40 ms (pip-audit sends one
+    query per package: 24 pins took 1.8 s instead of 0.7 s). ``socketserver.StreamRequestHandler``."""
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Silence the default stderr access log (tests read :attr:`OsvServer.requests`)."""
