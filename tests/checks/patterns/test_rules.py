@@ -146,3 +146,43 @@ def test_nosem_reading_agrees_with_semgrep(tmp_path: Path) -> None:
     source = NOSEM_CASES.split("\n")
     ours = {n for n in everything if not nosem_suppressed(source, n, "silent-except")}
     assert ours == kept
+
+
+def test_rule_files_have_no_yaml_anchors_or_aliases() -> None:
+    """osemgrep, the engine the gate runs (``--experimental``), rejects aliases ("Expected a list
+    for pattern-either"), so a shared list must be written out in each place."""
+    for path in sorted(RULES_DIR.glob("*.yml")):
+        for event in yaml.parse(path.read_text(encoding="utf-8")):
+            assert not isinstance(event, yaml.AliasEvent), f"{path.name}: alias *{event.anchor}"
+            assert getattr(event, "anchor", None) is None, f"{path.name}: anchor &{event.anchor}"
+
+
+@pytest.mark.skipif(SEMGREP is None, reason="semgrep is a dependency of readiness-gate")
+def test_the_gates_engine_finds_what_the_semgrep_cli_finds(tmp_path: Path) -> None:
+    """The adapter runs osemgrep (``semgrep scan --experimental``); a user reproducing a finding
+    runs plain ``semgrep scan``. On every rule's annotated examples (in a tree that is not a git
+    work tree, where osemgrep needs ``--project-root`` for ``paths:`` globs) both report the
+    same (rule, file, line) set, and it is not empty."""
+    from gate.scanners import semgrep as adapter
+
+    for example in sorted(RULES_DIR.glob("*.py")):
+        shutil.copy(example, tmp_path / example.name)
+    (tmp_path / "proj" / "settings").mkdir(parents=True)
+    shutil.copy(RULES_DIR / "debug-mode-enabled.py", tmp_path / "proj" / "settings" / "production.py")
+    targets = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.py"))
+    cli = subprocess.run([SEMGREP, "scan", "--metrics=off", "--disable-version-check", "--json", "--disable-nosem",
+                          "--config", str(RULES_DIR), *targets], capture_output=True, text=True, timeout=300,
+                         env=_env(), cwd=tmp_path)
+    assert cli.returncode == 0, cli.stderr[-2000:]
+    expected = {(r["check_id"].rsplit(".", 1)[-1], r["path"], r["start"]["line"])
+                for r in json.loads(cli.stdout)["results"]}
+
+    def read_lines(path: str) -> list[str]:
+        return (tmp_path / path).read_text(encoding="utf-8").split("\n")
+
+    scan = adapter.scan(tmp_path, targets, config=RULES_DIR, timeout=300, read_lines=read_lines)
+    got = {(m.rule, m.path, m.line) for m in scan.matches}
+    assert {rule for rule, _, _ in expected} == EXPECTED_RULES
+    assert any(r == "django-debug-enabled" and p.startswith("proj/") for r, p, _ in expected)
+    assert got == expected
+    assert "--experimental" in adapter.BASE_ARGS
