@@ -174,7 +174,8 @@ class SemgrepScan:
     version: str
     """semgrep's version as it reports it in its JSON (``1.182.0``) or ``unknown``."""
     runs: int
-    """How many semgrep processes ran (one unless argv had to be chunked)."""
+    """How many semgrep processes ran: one per rule group of :func:`plan_runs` that had targets,
+    more when argv had to be chunked."""
 
 
 LineReader = Callable[[str], Optional[list[str]]]
@@ -203,9 +204,100 @@ def chunk_targets(paths: Sequence[str], budget: int = ARGV_BUDGET_BYTES) -> list
     return chunks
 
 
+PREFILTER_KEY = "readiness-prefilter"
+"""Rule ``metadata`` key: a list of Python regexes that must ALL match (``re.search``) a file's
+text for the rule to be able to match in it. Written only where it is provably implied by the
+rule's patterns (the rule file explains why); it lets the gate hand an expensive rule only the
+files it could match. A rule without it is given every target."""
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    """One rule file of the config and which targets its rules need."""
+
+    path: Path
+    prefilters: Optional[tuple[tuple[re.Pattern[str], ...], ...]]
+    """None when some rule has no :data:`PREFILTER_KEY` (the file gets every target); else, per
+    rule, the regexes that must all match: a target is given to the file when they all match
+    for at least one of its rules."""
+
+    def wants(self, text: Optional[str]) -> bool:
+        """True when this file's rules must see a target with this text (None: unreadable, so
+        semgrep decides)."""
+        if self.prefilters is None or text is None:
+            return True
+        return any(all(rx.search(text) for rx in rule) for rule in self.prefilters)
+
+
+def rule_files(config: Path) -> list[RuleFile]:
+    """The rule files of ``config`` (a directory of ``*.yml``/``*.yaml``, or one file), sorted.
+
+    Raises:
+        ToolError: a rule file cannot be read or parsed, or a prefilter is not a list of valid
+            regexes (a broken installation: the rules ship with readiness-gate).
+    """
+    files = sorted([*config.glob("*.yml"), *config.glob("*.yaml")]) if config.is_dir() else [config]
+    out = []
+    for f in files:
+        try:
+            data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+            per_rule: list[tuple[re.Pattern[str], ...]] = []
+            for rule in data.get("rules") or ():
+                wanted = (rule.get("metadata") or {}).get(PREFILTER_KEY)
+                if wanted is None:
+                    per_rule = []
+                    break
+                if not isinstance(wanted, list) or not wanted or not all(isinstance(w, str) for w in wanted):
+                    raise TypeError(f"{PREFILTER_KEY} must be a list of regexes")
+                per_rule.append(tuple(re.compile(w) for w in wanted))
+        except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, re.error) as exc:
+            raise ToolError(TOOL, f"cannot read rule file {f.name} ({type(exc).__name__})",
+                            hint="Reinstall readiness-gate") from None
+        out.append(RuleFile(f, tuple(per_rule) if per_rule else None))
+    return out
+
+
+def plan_runs(config: Path, targets: Sequence[str], read_lines: LineReader) -> list[tuple[tuple[str, ...], list[str]]]:
+    """Which rules run on which targets: ``[(config args, sorted targets), ...]``, empty runs left out.
+
+    When no rule has a prefilter that is one run of ``config`` on every target. Otherwise the
+    rule files without prefilters share one run on every target, and each prefiltered rule file
+    gets a run of its own on the targets its rules could match (:class:`RuleFile`). Files in
+    two runs are parsed twice; the point is that the expensive rules skip the rest.
+
+    Raises:
+        ToolError: see :func:`rule_files`.
+    """
+    ordered = sorted(set(targets))
+    files = rule_files(config)
+    if all(f.prefilters is None for f in files):
+        return [((str(config),), ordered)] if ordered else []
+    texts: dict[str, Optional[str]] = {}
+
+    def text_of(path: str) -> Optional[str]:
+        if path not in texts:
+            lines = read_lines(path)
+            texts[path] = None if lines is None else "\n".join(lines)
+        return texts[path]
+
+    runs: list[tuple[tuple[str, ...], list[str]]] = []
+    plain = tuple(str(f.path) for f in files if f.prefilters is None)
+    if plain and ordered:
+        runs.append((plain, ordered))
+    for f in files:
+        if f.prefilters is not None:
+            wanted = [p for p in ordered if f.wants(text_of(p))]
+            if wanted:
+                runs.append(((str(f.path),), wanted))
+    return runs
+
+
 def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
          read_lines: LineReader, argv_budget: int = ARGV_BUDGET_BYTES) -> SemgrepScan:
     """Run semgrep with the rules in ``config`` on ``targets`` (paths relative to ``root``).
+
+    Rules with a :data:`PREFILTER_KEY` only see the targets they could match
+    (:func:`plan_runs`); every other rule sees every target.
 
     Args:
         root: repository root; semgrep runs there and reports paths relative to it.
@@ -225,12 +317,13 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
     raw_results: list[dict[str, Any]] = []
     problems: list[FileProblem] = []
     version = "unknown"
-    chunks = chunk_targets(ordered, argv_budget)
-    for chunk in chunks:
+    chunks = [(configs, chunk) for configs, run_targets in plan_runs(config, ordered, read_lines)
+              for chunk in chunk_targets(run_targets, argv_budget)]
+    for configs, chunk in chunks:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise ToolError(TOOL, f"timed out after {timeout:g} s and was stopped", hint=TIMEOUT_HINT)
-        args = [*BASE_ARGS, "--config", str(config), *("./" + p for p in chunk)]
+        args = [*BASE_ARGS, *(a for c in configs for a in ("--config", c)), *("./" + p for p in chunk)]
         try:
             run = run_tool(TOOL, args, timeout=remaining, ok_codes=tuple(range(0, 128)), cwd=str(root), env=ENV)
         except ToolError as exc:
@@ -270,7 +363,7 @@ def rule_checks(config: Path) -> dict[str, str]:
     Raises:
         ToolError: a rule file cannot be read or parsed (a broken installation).
     """
-    files = sorted(config.glob("*.y*ml")) if config.is_dir() else [config]
+    files = [f.path for f in rule_files(config)]
     out: dict[str, str] = {}
     for f in files:
         try:
@@ -509,4 +602,4 @@ def _id_matches(rule: str, given: str) -> bool:
     return given == rule or given.endswith("." + rule)
 
 
-__all__ = ["FileProblem", "SemgrepMatch", "SemgrepScan", "rule_checks", "chunk_targets", "nosem_suppressed", "scan", "TOOL"]
+__all__ = ["FileProblem", "RuleFile", "SemgrepMatch", "SemgrepScan", "plan_runs", "rule_checks", "rule_files", "chunk_targets", "nosem_suppressed", "scan", "TOOL"]
