@@ -34,7 +34,7 @@ import re
 from dataclasses import replace
 
 from gate.checks.interface import Check, CheckContext
-from gate.checks.ops_evidence import absence_note, command_notes, dated_evidence, named_scripts
+from gate.checks.ops_evidence import absence_note, command_notes, dated_evidence, literal_index, named_scripts
 from gate.checks.workflows import WorkflowSet, load_workflows, named_jobs
 from gate.model import CheckResult, Finding, Severity
 from gate.redact import redact
@@ -85,7 +85,7 @@ def _evidence(context: CheckContext, wset: WorkflowSet, name: "re.Pattern[str]",
     wf_paths = [w.path for w in wset.workflows] + [p.path for p in wset.problems]
     notes, empty = named_scripts(context.inventory, name, label, exclude=wf_paths)
     notes += [f"{label} job {wf.path}:{job.line} (job {job.id})" for wf, job, _ in named_jobs(wset, name)]
-    notes += command_notes(context.inventory, commands, label, keywords)
+    notes += command_notes(context.inventory, commands, label, keywords, literal_index(context))
     return notes, empty
 
 

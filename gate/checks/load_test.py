@@ -30,7 +30,8 @@ import re
 from dataclasses import replace
 
 from gate.checks.interface import Check, CheckContext
-from gate.checks.ops_evidence import command_notes, dated_evidence, is_vendored, read_text_or_none
+from gate.checks.ops_evidence import (SCRIPT_SUFFIXES, command_notes, dated_evidence, is_vendored, literal_index,
+                                      read_text_or_none)
 from gate.inventory import FileEntry
 from gate.model import CheckResult, Finding, Severity
 
@@ -75,7 +76,18 @@ def _definition(entry: FileEntry, text: str) -> str:
 
 _SUFFIXES = frozenset({".py", ".js", ".mjs", ".cjs", ".ts", ".jmx", ".scala", ".java", ".kt",
                        ".yml", ".yaml", ".json", "", ".txt", ".http"})
-_CHEAP = re.compile(r"locust|k6|jmeterTestPlan|io\.gatling|phases|https?://")
+
+_DEFINITION_LITERAL = {".py": "locust", ".js": "k6", ".mjs": "k6", ".cjs": "k6", ".ts": "k6",
+                       ".jmx": "<jmeterTestPlan", ".scala": "io.gatling.", ".java": "io.gatling.",
+                       ".kt": "io.gatling.", ".yml": "phases", ".yaml": "phases", ".json": "phases"}
+"""A literal every definition of that file kind contains (the case-sensitive patterns of
+:func:`_definition` require it): a file without it is not a definition. Files of the other kinds
+(``""``, ``.txt``, ``.http``) can only be vegeta targets files, recognised by name first."""
+
+DEFINITION_LITERALS = tuple(sorted({lit.lower() for suffix, lit in _DEFINITION_LITERAL.items()
+                                    if suffix in SCRIPT_SUFFIXES}))
+"""The definition literals of script kinds, lower-case, asked of the shared literal index
+(:func:`gate.checks.ops_evidence.literal_index`), which the command search fills anyway."""
 
 
 class LoadTestCheck(Check):
@@ -87,16 +99,25 @@ class LoadTestCheck(Check):
         inv = context.inventory
         max_age = int(context.setting("max-age-days", 180))
         evidence: list[str] = []
+        index = literal_index(context)
         for e in inv.files:
-            if e.is_binary or e.suffix not in _SUFFIXES or is_vendored(e.path):
+            suffix = e.suffix
+            if e.is_binary or suffix not in _SUFFIXES or is_vendored(e.path):
                 continue
+            literal = _DEFINITION_LITERAL.get(suffix)
+            if literal is None:
+                name = e.path.rpartition("/")[2].lower()
+                if "vegeta" not in name and "targets" not in name:
+                    continue  # not a definition of any kind (see _definition)
+            elif suffix in SCRIPT_SUFFIXES and not index.any_of(e, frozenset((literal.lower(),))):
+                continue  # the folded literal is absent, so the exact one is too
             text = read_text_or_none(inv, e)
-            if not text or not _CHEAP.search(text):
+            if not text or (literal is not None and literal not in text):
                 continue
             tool = _definition(e, text)
             if tool:
                 evidence.append(f"{tool} load test {e.path}")
-        evidence += command_notes(inv, LOAD_COMMANDS, "load-test", LOAD_KEYWORDS)
+        evidence += command_notes(inv, LOAD_COMMANDS, "load-test", LOAD_KEYWORDS, index)
         findings: list[Finding] = []
         dated = dated_evidence(
             context, "load-tested", what="load test", max_age_days=max_age, stale_rule="load-test-stale",

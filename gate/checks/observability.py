@@ -58,6 +58,7 @@ from pathlib import PurePosixPath
 from typing import Any, Mapping, Optional, Sequence
 
 from gate.checks.interface import Check, CheckContext
+from gate.checks.ops_evidence import LiteralIndex, literal_groups, literal_index
 from gate.config import ConfigError, parse_yaml
 from gate.inventory import FileEntry, Inventory, InventoryError, match_globs
 from gate.model import CheckResult, Finding, Severity, SkippedPath
@@ -143,11 +144,16 @@ MANIFEST_NAMES = re.compile(r"(?:^|/)(?:requirements[^/]*\.(?:txt|in)|requiremen
                             r"|pyproject\.toml|setup\.cfg|Pipfile)$")
 """Dependency manifests read for declarations (never executed)."""
 
-_PY_HINTS = re.compile(
-    r"structlog|pythonjsonlogger|json_log_formatter|json_logging|ecs_logging|logstash_formatter"
-    r"|aws_lambda_powertools|google\.cloud|logfire|loguru|Formatter"
-    r"|prometheus|opentelemetry|statsd|datadog|health_check|fastapi_health|flask_healthz|healthcheck")
+PY_HINT_LITERALS = ("structlog", "pythonjsonlogger", "json_log_formatter", "json_logging", "ecs_logging",
+                    "logstash_formatter", "aws_lambda_powertools", "google.cloud", "logfire", "loguru", "Formatter",
+                    "prometheus", "opentelemetry", "statsd", "datadog", "health_check", "fastapi_health",
+                    "flask_healthz", "healthcheck")
 """Substrings that make a Python file worth a closer look (besides a health path literal)."""
+
+_PY_HINTS = re.compile("|".join(re.escape(h) for h in PY_HINT_LITERALS))
+_PY_HINTS_FOLDED = frozenset(h.lower() for h in PY_HINT_LITERALS)
+"""Lower-cased, as the shared literal index holds them: a file whose folded text has none of
+these has none of :data:`PY_HINT_LITERALS` either, and is passed over without a regex."""
 
 _IMPORT = re.compile(
     r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import[ \t]+(\([^)]{0,2000}\)|[^\n#;]*)"
@@ -386,16 +392,18 @@ class ObservabilityCheck(Check):
         health = tuple(h for h in health if h)
         alert_paths = tuple(context.setting("alert-paths", []))
         exclude = tuple(context.setting("exclude", list(DEFAULT_EXCLUDE)))
-        health_hint = re.compile(
-            r"[\"'/^](?:" + "|".join(re.escape(h) for h in sorted(set(health), key=len, reverse=True)) + r")[/?$]*[\"']"
-        ) if health else None
+        # A health path literal in quotes (or after ``/`` or ``^``): the file may define the route.
+        # Pivot patterns (literal_groups) answer the regex ``["'/^](?:paths)[/?$]*["']`` in a few
+        # fast passes instead of one slow one.
+        health_hint = literal_groups(tuple(sorted(set(health))), before=r"[\"'/^]", after=r"[/?$]*[\"']")
 
         found = _Found()
         self._declared_alerts(context, found)
         skipped: list[SkippedPath] = []
+        index = literal_index(context)
         try:
             for entry in inv.files:
-                self._scan(inv, entry, found, health, health_hint, alert_paths, exclude, skipped)
+                self._scan(inv, index, entry, found, health, health_hint, alert_paths, exclude, skipped)
         except InventoryError as exc:
             return CheckResult.errored(f"could not read {exc}; check the file's permissions")
 
@@ -413,9 +421,9 @@ class ObservabilityCheck(Check):
 
     # ------------------------------------------------------------------ the single pass
 
-    def _scan(self, inv: Inventory, entry: FileEntry, found: _Found, health: Sequence[str],
-              health_hint: Optional[re.Pattern[str]], alert_paths: Sequence[str], exclude: Sequence[str],
-              skipped: list[SkippedPath]) -> None:
+    def _scan(self, inv: Inventory, index: LiteralIndex, entry: FileEntry, found: _Found, health: Sequence[str],
+              health_hint: Sequence[tuple[re.Pattern[str], Any]], alert_paths: Sequence[str],
+              exclude: Sequence[str], skipped: list[SkippedPath]) -> None:
         """Look at one file for every part at once (read at most once)."""
         if entry.is_binary:
             return
@@ -436,13 +444,15 @@ class ObservabilityCheck(Check):
             return
         text = inv.read_text(entry)
         if suffix == ".py":
-            if not (_PY_HINTS.search(text) or (health_hint is not None and health_hint.search(text))):
+            folded = index.present(entry)  # the lower-cased hint literals in the file
+            hints = not folded.isdisjoint(_PY_HINTS_FOLDED) and _PY_HINTS.search(text) is not None
+            hinted = any(pattern.search(text) for pattern, _ in health_hint)
+            if not (hints or hinted):
                 return
             if match_globs(path, exclude):
                 return
             scan_python_text(path, text, found)
-            hinted = health_hint is not None and health_hint.search(text) is not None
-            if hinted or ("dumps" in text and _FORMATTER_CLASS.search(text)):
+            if hinted or ("formatter" in folded and "dumps" in text and _FORMATTER_CLASS.search(text)):
                 if len(text) > MAX_AST_CHARS:
                     if hinted:
                         skipped.append(SkippedPath(path, f"Python file over {MAX_AST_CHARS} characters "

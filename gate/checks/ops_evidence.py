@@ -10,12 +10,15 @@ leaves the tree, a file over the size cap or a binary file is never evidence.
 from __future__ import annotations
 
 import ast
+import bisect
 import datetime as dt
 import functools
+import itertools
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 from gate.checks.interface import CheckContext
 from gate.config import CONFIG_NAMES
@@ -71,14 +74,17 @@ def files_named(inventory: Inventory, name: "re.Pattern[str]", *, scripts_only: 
     """
     out = []
     for e in inventory.files:
+        # The name test first: it rejects nearly every file. ``rpartition`` is FileEntry.name
+        # for an inventory path (no ``.`` components, no trailing ``/``) without a PurePosixPath.
+        if not name.search(e.path.rpartition("/")[2]):
+            continue
         if e.is_binary or is_vendored(e.path):
             continue
         if not include_tests and is_test_path(e.path):
             continue
         if scripts_only and not is_script(e):
             continue
-        if name.search(e.name):
-            out.append(e)
+        out.append(e)
     return out
 
 
@@ -139,46 +145,270 @@ def read_text_or_none(inventory: Inventory, entry: FileEntry) -> Optional[str]:
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|--|;|rem\b)", re.IGNORECASE)
 
 
+# --------------------------------------------------------------------------- literal index
+#
+# The evidence checks look for a few dozen words (``pg_dump``, ``rollback``, ``structlog``) in
+# every script of the repository. One substring test per word is one pass over all the text per
+# word, about 10 ms per 20 MB each (issue #6: the evidence checks bound the diff-mode run). The
+# index finds all of them in a handful of regex passes, once per run, shared by the checks.
+
+_CASE_FOLDS = (("\u017f", "s"), ("\u0131", "i"), ("i\u0307", "i"))
+"""Characters ``re.IGNORECASE`` matches to an ASCII letter that ``str.lower`` does not turn into
+it: ``ſ`` (long s) for ``s``; dotless ``ı`` and dotted ``İ`` (lower-cased to ``i`` + U+0307) for
+``i``. (The Kelvin sign, also matched for ``k``, lower-cases to ``k``.) tests/checks/backups
+checks every code point."""
+
+
+def fold_case(text: str) -> str:
+    """``text`` lower-cased so that every ``re.IGNORECASE`` match of a lower-case ASCII literal
+    appears in it as that literal (see :data:`_CASE_FOLDS`).
+
+    For presence tests only: positions may shift (``İ`` becomes two characters, then one).
+    """
+    low = text.lower()
+    if not low.isascii():
+        for odd, ascii_ in _CASE_FOLDS:
+            if odd in low:
+                low = low.replace(odd, ascii_)
+    return low
+
+
+def _fold_in_place(text: str) -> Optional[str]:
+    """:func:`fold_case` of ``text`` with every character at its own index, or None when lower-casing
+    changes the length (a ``İ``), so positions found in the result are positions in ``text``."""
+    low = text.lower()
+    if len(low) != len(text):
+        return None
+    if not low.isascii():
+        low = low.replace("\u017f", "s").replace("\u0131", "i")
+    return low
+
+
+_CHAR_FREQUENCY = dict(zip("etrsnaiolcdpf_umh.gb:yvxw-k/qjz",
+                           (64, 46, 38, 37, 35, 34, 34, 33, 25, 19, 18, 17, 15, 15, 15, 14, 11, 11, 10, 8, 8,
+                            8, 5, 5, 5, 4, 4, 2, 1, 1, 1)))
+"""Per-mille frequency of characters in lower-cased Python source (measured on the 24 MB
+benchmark corpus of installed packages); other characters count as 2. Only steers how
+:func:`literal_groups` groups literals (speed), never what is found."""
+
+
+def _group_cost(char: str, alternatives: int) -> float:
+    """Rough cost of one group pattern pivoting on ``char``: a pass over the text (the unit) plus
+    a match attempt at every occurrence of ``char``, dearer with more alternatives to try."""
+    return 1.0 + _CHAR_FREQUENCY.get(char, 2) * (0.015 + 0.003 * alternatives)
+
+
+@functools.lru_cache(maxsize=32)
+def literal_groups(literals: tuple[str, ...], before: str = "",
+                   after: str = "") -> tuple[tuple["re.Pattern[str]", tuple[str, ...]], ...]:
+    """Patterns that together find whether a text contains any of ``literals``, in few passes.
+
+    Returns ``(pattern, members)`` pairs: ``pattern.search(text)`` is not None exactly when
+    ``text`` contains one of ``members`` (the members partition ``literals``). Each pattern
+    starts with one literal *pivot* character, which ``re`` scans for with a tight loop instead
+    of trying every position, then tells the members apart: a member ``m`` whose pivot is at
+    index ``i`` is the alternative ``m[i+1:]`` followed by the look-behind ``(?<=m)``
+    (``b(?:ackup|org|…)``, ``k(?:up(?<=backup)|6)``), so a match at a pivot exists exactly when
+    the member occurs around it. Pivots are chosen greedily to cover every literal at a low
+    estimated cost (:func:`_group_cost`); the choice affects speed only. Empty literals are not
+    allowed (ValueError).
+
+    With ``before`` (a pattern matching exactly one character, such as a character class) and
+    ``after`` (any pattern), a pattern matches where ``before + member + after`` would: the
+    patterns together answer ``re.search(f"{before}(?:m1|m2|…){after}", text)`` (the
+    look-behind becomes ``(?<={before}m)``).
+    """
+    if any(not lit for lit in literals):
+        raise ValueError("empty literal")
+    todo = set(literals)
+    chosen: dict[str, list[str]] = {}
+    while todo:
+        best: Optional[tuple[tuple[float, str], str, list[str]]] = None
+        for char in sorted({c for lit in todo for c in lit}):
+            covers = sorted(lit for lit in todo if char in lit)
+            have = len(chosen.get(char, ()))
+            extra = _group_cost(char, have + len(covers)) - (_group_cost(char, have) if have else 0.0)
+            key = (extra / len(covers), char)
+            if best is None or key < best[0]:
+                best = (key, char, covers)
+        assert best is not None
+        _, char, covers = best
+        chosen.setdefault(char, []).extend(covers)
+        todo.difference_update(covers)
+    groups = []
+    for char, members in sorted(chosen.items()):
+        by_first: dict[str, list[str]] = {}
+        for lit in sorted(members):
+            # Prefer a pivot with text after it: the alternative then starts with a literal
+            # character, which re rejects at a glance.
+            i = next((k for k, c in enumerate(lit) if c == char and k < len(lit) - 1), lit.index(char))
+            rest = lit[i + 1:]
+            behind = f"(?<={before}{re.escape(lit)})" if i or before else ""
+            by_first.setdefault(rest[:1], []).append(re.escape(rest[1:]) + behind + after)
+        alternatives = [re.escape(first) + (f"(?:{'|'.join(tails)})" if len(tails) > 1 else tails[0])
+                        for first, tails in sorted(by_first.items(), key=lambda kv: (kv[0] == "", kv[0]))]
+        groups.append((re.compile(f"{re.escape(char)}(?:{'|'.join(alternatives)})"), tuple(sorted(members))))
+    return tuple(groups)
+
+
+class LiteralIndex:
+    """Which of a fixed set of lower-case literals each file's :func:`fold_case` text contains.
+
+    One per run (:func:`literal_index`), filled lazily: the first question about a file scans
+    it for every literal at once (:func:`literal_groups`); later questions, from any check, are
+    look-ups. Files that cannot be read as text contain nothing. Safe to share between threads
+    (at worst two threads scan the same file and store the same answer).
+    """
+
+    def __init__(self, inventory: Inventory, literals: Iterable[str]) -> None:
+        self.inventory = inventory
+        self.literals: frozenset[str] = frozenset(literals)
+        """The literals the index answers for (lower-case)."""
+        if any(lit != fold_case(lit) for lit in self.literals):
+            raise ValueError("LiteralIndex literals must be lower-case")
+        self._groups = literal_groups(tuple(sorted(self.literals)))
+        self._found: dict[str, frozenset[str]] = {}
+
+    def present(self, entry: FileEntry) -> frozenset[str]:
+        """The index's literals that ``entry``'s folded text contains."""
+        found = self._found.get(entry.path)
+        if found is None:
+            text = read_text_or_none(self.inventory, entry)
+            found = self._scan(fold_case(text)) if text else frozenset()
+            self._found[entry.path] = found
+        return found
+
+    def _scan(self, low: str) -> frozenset[str]:
+        hit = [members for pattern, members in self._groups if pattern.search(low)]
+        return frozenset(lit for members in hit for lit in members if lit in low) if hit else frozenset()
+
+    def any_of(self, entry: FileEntry, literals: frozenset[str]) -> bool:
+        """True when ``entry``'s folded text contains one of ``literals`` (lower-case).
+
+        Literals outside :attr:`literals` are looked for directly (same answer, slower).
+        """
+        if literals <= self.literals:
+            return not self.present(entry).isdisjoint(literals)
+        text = read_text_or_none(self.inventory, entry)
+        if not text:
+            return False
+        low = fold_case(text)
+        return any(lit in low for lit in literals)
+
+
+def index_literals() -> tuple[str, ...]:
+    """Every literal the evidence checks ask :func:`literal_index` about, lower-case, sorted.
+
+    Collected from the checks' own keyword tuples, so each list lives once, beside the pattern
+    it guards.
+    """
+    # Imported here, not at the top of the module: these modules import this one.
+    from gate.checks import backups, load_test, observability, rollback
+    return tuple(sorted({*backups.BACKUP_KEYWORDS, *backups.RESTORE_KEYWORDS, *load_test.LOAD_KEYWORDS,
+                         *load_test.DEFINITION_LITERALS, *rollback.ROLLBACK_KEYWORDS,
+                         *(hint.lower() for hint in observability.PY_HINT_LITERALS)}))
+
+
+def literal_index(context: CheckContext) -> LiteralIndex:
+    """The run's shared :class:`LiteralIndex` over :func:`index_literals` (built on first use)."""
+    return context.shared.once("ops-evidence:literal-index",
+                               lambda: LiteralIndex(context.inventory, index_literals()))
+
+
+_LINE_ENDS = ("\r\n", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+"""What ``str.splitlines`` ends a line at (``\r\n`` counts as one end)."""
+
+
+def _without_end(line: str) -> str:
+    """A ``str.splitlines(keepends=True)`` line without its line end."""
+    for end in _LINE_ENDS:
+        if line.endswith(end):
+            return line[: -len(end)]
+    return line
+
+
+def _first_command(text: str, pattern: "re.Pattern[str]",
+                   keywords: Optional[Iterable[str]]) -> Optional[tuple[int, str]]:
+    """``(line, matched text)`` of the first non-comment line of ``text`` where ``pattern``
+    matches, or None. Lines are ``str.splitlines`` lines, numbered from 1.
+
+    With ``keywords`` (every match of ``pattern`` contains one of them, case-insensitively;
+    passing only those the file contains is enough) only the lines holding a keyword are tried,
+    found with ``str.find`` in the folded text: a line without one cannot match. The result is
+    the same as trying every line in order.
+    """
+    low = _fold_in_place(text) if keywords is not None else None
+    if low is None:
+        # A match on a line is a match in the whole text, so one search rules most files out.
+        if not pattern.search(text):
+            return None
+        numbered: Iterable[tuple[int, str]] = enumerate(text.splitlines(), 1)
+    else:
+        at: set[int] = set()
+        for word in keywords or ():
+            i = low.find(word)
+            while i >= 0:
+                at.add(i)
+                i = low.find(word, i + 1)
+        if not at:
+            return None
+        lines = text.splitlines(True)
+        ends = list(itertools.accumulate(map(len, lines)))  # line n ends before ends[n]
+        numbered = ((n + 1, _without_end(lines[n])) for n in sorted({bisect.bisect_right(ends, i) for i in at}))
+    for n, line in numbered:
+        if _COMMENT_LINE.match(line):
+            continue
+        m = pattern.search(line)
+        if m:
+            return n, m.group(0)
+    return None
+
+
 def find_commands(inventory: Inventory, pattern: "re.Pattern[str]",
                   entries: Optional[Iterable[FileEntry]] = None,
-                  keywords: Optional[tuple[str, ...]] = None) -> list[tuple[str, int, str]]:
+                  keywords: Optional[Sequence[str]] = None,
+                  index: Optional[LiteralIndex] = None) -> list[tuple[str, int, str]]:
     """Where ``pattern`` matches a non-comment line of a script (not docs, tests or vendored).
 
     Returns ``(path, line, matched text)`` tuples, the first match per file, in path order.
     ``entries`` defaults to every script in the inventory. A mention in a comment, in
     documentation or in readiness.yml (whose declarations are read as declarations) is not a
     mechanism. ``keywords`` (lower-case) must be such that every match of ``pattern`` contains one
-    of them, case-insensitively: files without any are skipped by a substring test, far
-    cheaper than a case-insensitive alternation regex over the whole file.
+    of them, case-insensitively: files without any are skipped by a substring test (through
+    ``index`` when given, shared with the other checks), far cheaper than a case-insensitive
+    alternation regex over the whole file, and only lines holding one are tried.
     """
+    wanted = frozenset(keywords) if keywords is not None else None
+    indexed = wanted is not None and index is not None and wanted <= index.literals
     out = []
     for e in entries if entries is not None else inventory.files:
         if not is_script(e) or is_test_path(e.path) or is_vendored(e.path) or e.path in CONFIG_NAMES:
             continue
+        present: Optional[Iterable[str]] = wanted
+        if indexed:
+            present = wanted & index.present(e)  # type: ignore[operator,union-attr]
+            if not present:
+                continue
         text = read_text_or_none(inventory, e)
         if not text:
             continue
-        if keywords is not None:
-            low = text.lower()
-            if not any(k in low for k in keywords):
+        if wanted is not None and not indexed:
+            low = fold_case(text)
+            present = [k for k in wanted if k in low]
+            if not present:
                 continue
-        if not pattern.search(text):  # cheap whole-file test first
-            continue
-        for n, line in enumerate(text.splitlines(), 1):
-            if _COMMENT_LINE.match(line):
-                continue
-            m = pattern.search(line)
-            if m:
-                out.append((e.path, n, m.group(0)))
-                break
+        hit = _first_command(text, pattern, present)
+        if hit is not None:
+            out.append((e.path, *hit))
     return out
 
 
 def command_notes(inventory: Inventory, pattern: "re.Pattern[str]", label: str,
-                  keywords: Optional[tuple[str, ...]] = None) -> list[str]:
+                  keywords: Optional[Sequence[str]] = None,
+                  index: Optional[LiteralIndex] = None) -> list[str]:
     """Evidence notes for :func:`find_commands` hits: ``"<label> command `pg_dump` in ops/x.sh:3"``."""
     return [f"{label} command `{' '.join(m.split())}` in {p}:{n}"
-            for p, n, m in find_commands(inventory, pattern, keywords=keywords)]
+            for p, n, m in find_commands(inventory, pattern, keywords=keywords, index=index)]
 
 
 @dataclass(frozen=True)

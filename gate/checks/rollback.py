@@ -53,7 +53,8 @@ from typing import Optional
 from gate.checks.interface import Check, CheckContext
 from gate.checks.markdown_docs import LineBudget, front_matter, heading_matches, parse_sections
 from gate.checks.ops_evidence import (ROLLBACK_NAME, absence_note, command_notes, is_test_path, is_trivial_statement,
-                                      is_vendored, named_scripts, read_text_or_none, script_has_content)
+                                      is_vendored, literal_index, named_scripts, read_text_or_none,
+                                      script_has_content)
 from gate.checks.workflows import WorkflowSet, load_workflows, named_jobs
 from gate.config import ConfigError, parse_yaml
 from gate.inventory import FileEntry, Inventory, match_globs
@@ -88,6 +89,8 @@ TASKFILE_NAMES = ("Taskfile.yml", "Taskfile.yaml", "taskfile.yml", "taskfile.yam
 """Task runner files (GNU make manual "What Name to Give Your Makefile"; just manual; Task
 docs "Supported file names")."""
 
+_TASK_FILE_NAMES = frozenset(MAKEFILE_NAMES + JUSTFILE_NAMES + TASKFILE_NAMES)
+
 _CHANGELOG = re.compile(r"^(?:changelog|changes|history|news|release[-_ ]?notes)", re.IGNORECASE)
 
 
@@ -106,7 +109,7 @@ class RollbackCheck(Check):
                                         exclude=[w.path for w in wset.workflows] + [p.path for p in wset.problems])
         evidence += _task_targets(inv)
         evidence += _workflow_evidence(wset)
-        evidence += command_notes(inv, ROLLBACK_COMMANDS, "rollback", ROLLBACK_KEYWORDS)
+        evidence += command_notes(inv, ROLLBACK_COMMANDS, "rollback", ROLLBACK_KEYWORDS, literal_index(context))
         evidence += _runbook_evidence(inv)
 
         for path in empty:
@@ -187,7 +190,9 @@ def _rule_targets(text: str, rule: "re.Pattern[str]", indent: "re.Pattern[str]",
 def _task_targets(inv: Inventory) -> list[str]:
     out: list[str] = []
     for e in inv.files:
-        name = e.name
+        name = e.path.rpartition("/")[2]  # FileEntry.name without a PurePosixPath per file
+        if name not in _TASK_FILE_NAMES and not name.lower().endswith(".mk"):
+            continue
         if is_vendored(e.path) or e.is_binary:
             continue
         if name in MAKEFILE_NAMES or e.suffix == ".mk":
@@ -257,12 +262,41 @@ def _irreversible(path: str, line: Optional[int], what: str, blocking: bool) -> 
                                "down file), or defer this finding with the reason it cannot be reversed.")
 
 
+_GLOB_SPECIAL = re.compile(r"[*?/]+")
+
+
+def glob_literals(globs: tuple[str, ...]) -> Optional[tuple[str, ...]]:
+    """For each including glob, its longest run of literal characters, lower-cased; None when
+    some including glob has none or uses classes, braces or escapes (``[ab]``, ``{a,b}``, ``\\``).
+
+    A path can match a glob only if it contains each of the glob's literal runs (``*``, ``?``
+    and ``**`` stand for other characters, ``/`` for one or more slashes), so a path containing
+    none of the returned strings, case-insensitively, matches none of ``globs`` (negated
+    ``!`` globs only remove matches). A cheap test before :func:`match_globs`, which runs up to
+    two regexes per glob.
+    """
+    runs = []
+    for glob in globs:
+        if glob.startswith("!"):
+            continue
+        if any(c in glob for c in "[]{}\\"):
+            return None
+        longest = max(_GLOB_SPECIAL.split(glob), key=len)
+        if not longest:
+            return None
+        runs.append(longest.lower())
+    return tuple(runs)
+
+
 def _migrations(inv: Inventory, globs: tuple[str, ...], blocking: bool) -> tuple[list[Finding], int]:
     """Findings for irreversible migrations and the number of migrations recognised."""
     findings: list[Finding] = []
     count = 0
-    entries = [e for e in inv.files if not e.is_binary and not is_vendored(e.path) and not is_test_path(e.path)
-               and e.suffix in (".py", ".sql") and match_globs(e.path, globs)]
+    literals = glob_literals(globs)
+    entries = [e for e in inv.files if e.suffix in (".py", ".sql")
+               and (literals is None or any(lit in e.path.lower() for lit in literals))
+               and not e.is_binary and not is_vendored(e.path) and not is_test_path(e.path)
+               and match_globs(e.path, globs)]
     paths = {e.path for e in inv.files}
     for e in entries:
         text = read_text_or_none(inv, e)

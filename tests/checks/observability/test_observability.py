@@ -268,3 +268,29 @@ def test_ten_thousand_files_is_fast(tmp_path: Path) -> None:
     # Behaviour only: speed on 10,000 files is measured by benchmarks/run.py part (d), not
     # asserted in a timed test (the brief: no timed tests on shared CI machines).
     assert result.status is Status.PASS
+
+
+def test_health_hint_pivot_patterns_answer_like_the_plain_regex() -> None:
+    """The health-path hint is found with literal_groups; it must say what the one regex says."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from gate.checks.observability import DEFAULT_HEALTH_PATHS, _normalise_route
+    from gate.checks.ops_evidence import literal_groups
+
+    health = tuple(sorted({_normalise_route(h) for h in DEFAULT_HEALTH_PATHS} - {""}))
+    plain = re.compile(r"[\"'/^](?:" + "|".join(re.escape(h) for h in sorted(health, key=len, reverse=True))
+                       + r")[/?$]*[\"']")
+    groups = literal_groups(health, before=r"[\"'/^]", after=r"[/?$]*[\"']")
+    pieces = st.sampled_from([*health, '"', "'", "/", "^", "?", "$", "x", "ping", "typing", "Health", " ", "\n"])
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.lists(pieces, max_size=12).map("".join))
+    def check(text: str) -> None:
+        assert any(p.search(text) for p, _ in groups) == bool(plain.search(text)), text
+
+    check()
+    for text in ('@app.get("/healthz")', "path('status/health/', v)", "'ping'", "x = 'typing'", '"/readyz?"'):
+        assert any(p.search(text) for p, _ in groups) == bool(plain.search(text)), text

@@ -405,3 +405,30 @@ def test_rollback_and_load_command_keywords_cover_every_alternative() -> None:
                 match = pattern.search(variant)
                 assert match, variant
                 assert any(k in match.group(0).lower() for k in keywords), variant
+
+
+def test_glob_literals_never_rule_out_a_path_the_globs_match() -> None:
+    """The literal pre-test of migration-paths keeps every path match_globs accepts."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from gate.checks.rollback import DEFAULT_MIGRATION_GLOBS, glob_literals
+    from gate.inventory import match_globs
+
+    assert glob_literals(("**/*",)) is None and glob_literals(("db/{a,b}.sql",)) is None
+    assert glob_literals(("!x/**", "db/*.SQL")) == (".sql",)
+    segment = st.sampled_from(["migrations", "Migrations", "alembic", "versions", "db", "V1__x.sql", "a.up.sql",
+                               "x.py", "x.sql", "VERSIONS", "migrate", "m", ".hidden", "V2_1__y.SQL"])
+    glob_part = st.sampled_from(["**", "*", "migrations", "versions", "*.py", "*.sql", "V*__*.sql", "db",
+                                 "*.up.sql", "a?c", "?", "x*y"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.lists(glob_part, min_size=1, max_size=4).map("/".join), min_size=1, max_size=3),
+           st.lists(segment, min_size=1, max_size=5).map("/".join))
+    def check(globs: list[str], path: str) -> None:
+        for patterns in (tuple(globs), DEFAULT_MIGRATION_GLOBS, (*globs, "!**/m/**")):
+            literals = glob_literals(patterns)
+            if literals is not None and match_globs(path, patterns):
+                assert any(lit in path.lower() for lit in literals), (patterns, path)
+
+    check()
