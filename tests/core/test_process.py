@@ -1,0 +1,51 @@
+"""gate.scanners.process: tool versions without starting the tool when it is the environment's own."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gate.scanners import process
+
+TOOLS = ("pip-audit", "semgrep", "detect-secrets")
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_installed_version_is_what_the_tool_prints(tool: str) -> None:
+    exe = Path(sys.executable).parent / tool
+    if not exe.exists():
+        pytest.skip(f"{tool} is not installed beside this interpreter")
+    printed = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=120,
+                             env={"SEMGREP_ENABLE_VERSION_CHECK": "0", "PATH": "/usr/bin:/bin"}).stdout.strip()
+    known = process.installed_version(tool)
+    assert known and printed.split()[-1] == known
+
+
+def test_an_overridden_executable_is_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "pip-audit"
+    fake.write_text("#!/bin/sh\necho 'pip-audit 9.9.9-fake'\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("READINESS_GATE_PIP_AUDIT_BIN", str(fake))
+    process.tool_version.cache_clear()
+    try:
+        assert process.installed_version("pip-audit") is None
+        assert process.tool_version("pip-audit") == "9.9.9-fake"
+    finally:
+        process.tool_version.cache_clear()
+
+
+def test_a_tool_found_elsewhere_on_path_is_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the console script beside ``sys.executable`` is known to belong to the installed
+    distribution; one found on PATH may be another installation."""
+    assert process.installed_version("no-such-tool-readiness") is None
+    other = tmp_path / "bin"
+    other.mkdir()
+    script = other / "pytest-readiness-probe"
+    script.write_text("#!/bin/sh\necho 1.0\n", encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{other}:{__import__('os').environ.get('PATH', '')}")
+    assert process.find_tool("pytest-readiness-probe") == str(script)
+    assert process.installed_version("pytest-readiness-probe") is None
