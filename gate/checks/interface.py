@@ -148,7 +148,8 @@ def load_meta(check_id: str) -> CheckMeta:
         KeyError: a required field (gate, title, rationale, remediation) is missing.
     """
     path = policy_file("checks", f"{check_id}.yml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # ours, shipped with the package: libyaml's safe loader when PyYAML has it (faster start-up)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return CheckMeta(
         id=check_id,
         gate=data["gate"],
