@@ -53,12 +53,13 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Iterator, Mapping, Optional, Sequence
 
 from gate.checks.interface import Check, CheckContext
-from gate.checks.ops_evidence import LiteralIndex, literal_groups, literal_index
+from gate.checks.ops_evidence import LiteralIndex, literal_index
 from gate.config import ConfigError, parse_yaml
 from gate.inventory import FileEntry, Inventory, InventoryError, match_globs
 from gate.model import CheckResult, Finding, Severity, SkippedPath
@@ -269,15 +270,57 @@ def health_route(literal: str, health: Sequence[str], *, django: bool) -> bool:
     return any(route == h or route.endswith("/" + h) for h in health)
 
 
+def health_hint_literals(health: Sequence[str]) -> Optional[frozenset[str]]:
+    """Lower-cased literals one of which every match of the health hint contains.
+
+    The hint ``["'/^](?:paths)[/?$]*["']`` always holds a quote, slash or caret followed by a
+    health path (``"/healthz``, ``'ping``), so a file whose folded text has none of these cannot
+    match it and is passed over without the regex (the shared literal index finds them with the
+    other checks' words). Literals containing a shorter one are left out (``"health`` covers
+    ``"healthz``). None when a path is not ASCII (the index holds ASCII only): then the regex
+    decides alone.
+    """
+    if not all(h.isascii() for h in health):
+        return None
+    literals = {quote + h.lower() for h in health if h for quote in "\"'/^"}
+    return frozenset(lit for lit in literals if not any(other != lit and other in lit for other in literals))
+
+
 def _line(text: str, pos: int) -> int:
     """1-based line of character offset ``pos``."""
     return text.count("\n", 0, pos) + 1
 
 
-def scan_python_text(path: str, text: str, found: "_Found") -> None:
-    """Evidence from a module's import lines and string literals (patterns, no parsing)."""
+def _imports(text: str) -> Iterator["re.Match[str]"]:
+    """``_IMPORT.finditer(text)``, trying only the starts of lines that contain ``import``.
+
+    Every match begins at a line start and has the word ``import`` before the end of that line
+    (``[ \\t]``, ``[\\w.]`` never cross a newline), so the other positions cannot match; trying
+    the candidates in order, each at or after the previous match's end, yields the same matches
+    as ``finditer`` without running the pattern at every position of the file.
+    """
+    end = 0
+    tried = -1
+    i = text.find("import")
+    while i >= 0:
+        start = text.rfind("\n", 0, i) + 1
+        if start != tried and start >= end:
+            tried = start
+            m = _IMPORT.match(text, start)
+            if m is not None:
+                yield m
+                end = m.end()
+        i = text.find("import", i + 1)
+
+
+def scan_python_text(path: str, text: str, found: "_Found", *, hints: bool = True) -> None:
+    """Evidence from a module's import lines and string literals (patterns, no parsing).
+
+    ``hints``: False when the text has none of :data:`PY_HINT_LITERALS`; string references are
+    then not looked for (each names a library containing one of them).
+    """
     loguru = False
-    for m in _IMPORT.finditer(text):
+    for m in _imports(text):
         if m.group(1):
             names = [n.strip().split(" ")[0] for n in m.group(2).strip("() \t\n").split(",")]
             loguru |= _module_evidence(path, m.group(1), names, functools.partial(_line, text, m.start()), found)
@@ -286,7 +329,7 @@ def scan_python_text(path: str, text: str, found: "_Found") -> None:
                 module = part.strip().split(" ")[0]
                 if module:
                     loguru |= _module_evidence(path, module, (), functools.partial(_line, text, m.start()), found)
-    for m in _STRING_REF.finditer(text):
+    for m in _STRING_REF.finditer(text) if hints else ():
         ref = _module_match(m.group(1).split(":")[0], STRING_REFS)
         if ref:
             part, label = ref.split("|", 1)
@@ -317,6 +360,14 @@ def _module_evidence(path: str, module: str, names: Sequence[str], line: Any, fo
     return module == "loguru" or module.startswith("loguru.")
 
 
+def _stack_depth() -> int:
+    """How many Python frames the current thread's stack holds."""
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
+
+
 class _PythonScan(ast.NodeVisitor):
     """One walk of a module's AST for health routes and JSON log formatter classes."""
 
@@ -325,7 +376,50 @@ class _PythonScan(ast.NodeVisitor):
         self.health = health
         self.found = found
 
+    def scan(self, tree: ast.AST) -> None:
+        """``self.visit(tree)``, without three Python calls per node (issue #6: evidence checks
+        bound the diff-mode run; the recursive visitor was most of observability's time on
+        modules full of literals).
+
+        The nodes are met in the visitor's order (depth first, fields in order), so notes come
+        in the same order. A tree deep enough that the recursive visitor might exhaust the
+        recursion limit (it uses at most 3 frames per level) is handed to it instead, so it
+        raises RecursionError exactly where it always did.
+        """
+        limit = (sys.getrecursionlimit() - _stack_depth() - 50) // 3
+        wanted: list[ast.AST] = []
+        stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > limit:
+                self.visit(tree)
+                return
+            kind = type(node)
+            if kind is ast.Call or kind is ast.ClassDef:
+                wanted.append(node)
+            children: list[ast.AST] = []
+            for name in node._fields:  # ast.iter_child_nodes, inlined
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    children.extend(item for item in value if isinstance(item, ast.AST))
+                elif isinstance(value, ast.AST):
+                    children.append(value)
+            stack.extend((child, depth + 1) for child in reversed(children))
+        for node in wanted:
+            if isinstance(node, ast.ClassDef):
+                self._class(node)
+            else:
+                self._call(node)  # type: ignore[arg-type]
+
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._class(node)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._call(node)
+        self.generic_visit(node)
+
+    def _class(self, node: ast.ClassDef) -> None:
         bases = [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases]
         if any(b.endswith("Formatter") for b in bases):
             for sub in ast.walk(node):
@@ -333,9 +427,8 @@ class _PythonScan(ast.NodeVisitor):
                         and getattr(sub.func.value, "id", "") in ("json", "orjson", "ujson", "rapidjson")):
                     self.found.add("structured-logging", f"{self.path}:{node.lineno} JSON log formatter {node.name}")
                     break
-        self.generic_visit(node)
 
-    def visit_Call(self, node: ast.Call) -> None:
+    def _call(self, node: ast.Call) -> None:
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if name in ROUTE_FUNCS or name in DJANGO_ROUTE_FUNCS:
@@ -348,7 +441,6 @@ class _PythonScan(ast.NodeVisitor):
                 if health_route(lit, self.health, django=django):
                     self.found.add("health-endpoint", f"{self.path}:{node.lineno} route {lit[:60]}")
                     break
-        self.generic_visit(node)
 
 
 def _walk_rules(data: Any, depth: int = 0) -> tuple[int, int]:
@@ -392,18 +484,19 @@ class ObservabilityCheck(Check):
         health = tuple(h for h in health if h)
         alert_paths = tuple(context.setting("alert-paths", []))
         exclude = tuple(context.setting("exclude", list(DEFAULT_EXCLUDE)))
-        # A health path literal in quotes (or after ``/`` or ``^``): the file may define the route.
-        # Pivot patterns (literal_groups) answer the regex ``["'/^](?:paths)[/?$]*["']`` in a few
-        # fast passes instead of one slow one.
-        health_hint = literal_groups(tuple(sorted(set(health))), before=r"[\"'/^]", after=r"[/?$]*[\"']")
+        health_hint = re.compile(
+            r"[\"'/^](?:" + "|".join(re.escape(h) for h in sorted(set(health), key=len, reverse=True)) + r")[/?$]*[\"']"
+        ) if health else None
+        hint_literals = health_hint_literals(health)
 
         found = _Found()
         self._declared_alerts(context, found)
         skipped: list[SkippedPath] = []
-        index = literal_index(context)
+        index = literal_index(context, extra=hint_literals or ())
         try:
             for entry in inv.files:
-                self._scan(inv, index, entry, found, health, health_hint, alert_paths, exclude, skipped)
+                self._scan(inv, index, entry, found, health, health_hint, hint_literals, alert_paths, exclude,
+                           skipped)
         except InventoryError as exc:
             return CheckResult.errored(f"could not read {exc}; check the file's permissions")
 
@@ -422,8 +515,8 @@ class ObservabilityCheck(Check):
     # ------------------------------------------------------------------ the single pass
 
     def _scan(self, inv: Inventory, index: LiteralIndex, entry: FileEntry, found: _Found, health: Sequence[str],
-              health_hint: Sequence[tuple[re.Pattern[str], Any]], alert_paths: Sequence[str],
-              exclude: Sequence[str], skipped: list[SkippedPath]) -> None:
+              health_hint: Optional[re.Pattern[str]], hint_literals: Optional[frozenset[str]],
+              alert_paths: Sequence[str], exclude: Sequence[str], skipped: list[SkippedPath]) -> None:
         """Look at one file for every part at once (read at most once)."""
         if entry.is_binary:
             return
@@ -446,12 +539,13 @@ class ObservabilityCheck(Check):
         if suffix == ".py":
             folded = index.present(entry)  # the lower-cased hint literals in the file
             hints = not folded.isdisjoint(_PY_HINTS_FOLDED) and _PY_HINTS.search(text) is not None
-            hinted = any(pattern.search(text) for pattern, _ in health_hint)
+            hinted = (health_hint is not None and (hint_literals is None or index.any_of(entry, hint_literals))
+                      and health_hint.search(text) is not None)
             if not (hints or hinted):
                 return
             if match_globs(path, exclude):
                 return
-            scan_python_text(path, text, found)
+            scan_python_text(path, text, found, hints=hints)
             if hinted or ("formatter" in folded and "dumps" in text and _FORMATTER_CLASS.search(text)):
                 if len(text) > MAX_AST_CHARS:
                     if hinted:
@@ -485,7 +579,7 @@ class ObservabilityCheck(Check):
             skipped.append(SkippedPath(path, "Python syntax error (not parsed for observability evidence)"))
             return
         try:
-            _PythonScan(path, health, found).visit(tree)
+            _PythonScan(path, health, found).scan(tree)
         except RecursionError:
             skipped.append(SkippedPath(path, "Python nested too deeply to walk"))
 

@@ -18,7 +18,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, NamedTuple, Optional, Sequence
 
 from gate.checks.interface import CheckContext
 from gate.config import CONFIG_NAMES
@@ -152,30 +152,33 @@ _COMMENT_LINE = re.compile(r"^\s*(?:#|//|--|;|rem\b)", re.IGNORECASE)
 # word, about 10 ms per 20 MB each (issue #6: the evidence checks bound the diff-mode run). The
 # index finds all of them in a handful of regex passes, once per run, shared by the checks.
 
-_CASE_FOLDS = (("\u017f", "s"), ("\u0131", "i"), ("i\u0307", "i"))
-"""Characters ``re.IGNORECASE`` matches to an ASCII letter that ``str.lower`` does not turn into
-it: ``ſ`` (long s) for ``s``; dotless ``ı`` and dotted ``İ`` (lower-cased to ``i`` + U+0307) for
-``i``. (The Kelvin sign, also matched for ``k``, lower-cases to ``k``.) tests/checks/backups
-checks every code point."""
+_ODD_LETTERS = ((b"\xc5\xbf", b"s"), (b"\xc4\xb1", b"i"), (b"\xc4\xb0", b"i"), (b"\xe2\x84\xaa", b"k"))
+"""UTF-8 of the characters ``re.IGNORECASE`` matches to an ASCII letter besides its two cases, and
+that letter: ``ſ`` (long s) for ``s``, dotless ``ı`` and dotted ``İ`` for ``i``, the Kelvin sign
+for ``k``. tests/checks/ops_evidence checks every code point."""
 
 
 def fold_case(text: str) -> str:
-    """``text`` lower-cased so that every ``re.IGNORECASE`` match of a lower-case ASCII literal
-    appears in it as that literal (see :data:`_CASE_FOLDS`).
+    """A copy of ``text`` in which every ``re.IGNORECASE`` match of a lower-case ASCII literal
+    appears as that literal: ASCII letters lower-cased, :data:`_ODD_LETTERS` replaced.
 
-    For presence tests only: positions may shift (``İ`` becomes two characters, then one).
+    For presence tests of ASCII literals only. Other non-ASCII characters come out as some
+    non-ASCII characters (the Latin-1 reading of their UTF-8 bytes: ``bytes.lower`` is several
+    times faster than ``str.lower`` on non-ASCII text), so positions shift.
     """
-    low = text.lower()
-    if not low.isascii():
-        for odd, ascii_ in _CASE_FOLDS:
-            if odd in low:
-                low = low.replace(odd, ascii_)
-    return low
+    if text.isascii():
+        return text.lower()
+    data = text.encode("utf-8", "surrogatepass").lower()
+    for odd, letter in _ODD_LETTERS:
+        if odd in data:
+            data = data.replace(odd, letter)
+    return data.decode("latin-1")
 
 
 def _fold_in_place(text: str) -> Optional[str]:
-    """:func:`fold_case` of ``text`` with every character at its own index, or None when lower-casing
-    changes the length (a ``İ``), so positions found in the result are positions in ``text``."""
+    """Like :func:`fold_case`, but with every character at its own index (the same ASCII literals
+    appear, at the same positions as in ``text``), or None when lower-casing changes the length
+    (a ``İ``)."""
     low = text.lower()
     if len(low) != len(text):
         return None
@@ -184,27 +187,66 @@ def _fold_in_place(text: str) -> Optional[str]:
     return low
 
 
-_CHAR_FREQUENCY = dict(zip("etrsnaiolcdpf_umh.gb:yvxw-k/qjz",
-                           (64, 46, 38, 37, 35, 34, 34, 33, 25, 19, 18, 17, 15, 15, 15, 14, 11, 11, 10, 8, 8,
-                            8, 5, 5, 5, 4, 4, 2, 1, 1, 1)))
-"""Per-mille frequency of characters in lower-cased Python source (measured on the 24 MB
-benchmark corpus of installed packages); other characters count as 2. Only steers how
+_CHAR_FREQUENCY = {
+    " ": 269, "e": 66, "t": 47, "r": 39, "s": 38, "a": 36, "n": 36, "i": 36, "o": 34, "l": 26, ",": 20, "c": 20,
+    "d": 19, "p": 18, "u": 16, "f": 16, "m": 15, '"': 15, "'": 15, "_": 15, "h": 12, ".": 11, "g": 11, "b": 9,
+    "(": 9, ")": 9, ":": 9, "y": 8, "0": 7, "v": 6, "x": 6, "w": 5, "=": 5, "k": 5, "-": 5, "1": 4, "#": 4,
+    "2": 4, "\\": 3, "[": 3, "]": 3, "3": 2, "q": 2, "4": 2, "/": 2, "`": 2, "6": 2, "9": 2, "5": 2, "j": 2,
+}
+"""Per-mille frequency of characters in case-folded Python source (measured on the 24 MB
+benchmark corpus of installed packages); others count as 1. Only steers how
 :func:`literal_groups` groups literals (speed), never what is found."""
 
 
-def _group_cost(char: str, alternatives: int) -> float:
-    """Rough cost of one group pattern pivoting on ``char``: a pass over the text (the unit) plus
-    a match attempt at every occurrence of ``char``, dearer with more alternatives to try."""
-    return 1.0 + _CHAR_FREQUENCY.get(char, 2) * (0.015 + 0.003 * alternatives)
+def _pivot_index(literal: str, char: str) -> int:
+    """Where ``char`` pivots ``literal``: its first occurrence with text after it, else its last."""
+    return next((k for k, c in enumerate(literal) if c == char and k < len(literal) - 1), literal.index(char))
+
+
+def _group_cost(char: str, members: Sequence[str]) -> float:
+    """Rough cost of one group pattern pivoting on ``char``, in passes over the text: the pass,
+    plus a match attempt at every occurrence of ``char``, dearer for each member whose
+    alternative must start with a look-behind (``char`` is its last character) because it
+    cannot be rejected at a glance (measured: about 0.03 and 0.02 passes per per-mille)."""
+    behind_only = sum(1 for m in members if _pivot_index(m, char) == len(m) - 1 > 0)
+    return 1.0 + _CHAR_FREQUENCY.get(char, 1) * (0.03 + 0.02 * behind_only)
+
+
+class LiteralGroup(NamedTuple):
+    """One pattern of :func:`literal_groups` and the literals it finds."""
+
+    pattern: "re.Pattern[str]"
+    """Matches at the pivot character of each occurrence of a member (and nowhere else)."""
+    members: tuple[str, ...]
+    offsets: tuple[int, ...]
+    """For each member, the index of the pivot in it: an occurrence of ``members[k]`` starts
+    ``offsets[k]`` characters before a match of ``pattern``."""
+
+    def present(self, text: str) -> list[str]:
+        """The members ``text`` contains: tested at the pattern's matches only, not by a
+        substring search per member (each occurrence of a member is a match at its pivot)."""
+        found: list[str] = []
+        todo = list(zip(self.members, self.offsets))
+        m = self.pattern.search(text)
+        while m is not None and todo:
+            at = m.start()
+            still = []
+            for member, offset in todo:
+                if at >= offset and text.startswith(member, at - offset):
+                    found.append(member)
+                else:
+                    still.append((member, offset))
+            todo = still
+            m = self.pattern.search(text, at + 1)
+        return found
 
 
 @functools.lru_cache(maxsize=32)
-def literal_groups(literals: tuple[str, ...], before: str = "",
-                   after: str = "") -> tuple[tuple["re.Pattern[str]", tuple[str, ...]], ...]:
+def literal_groups(literals: tuple[str, ...]) -> tuple[LiteralGroup, ...]:
     """Patterns that together find whether a text contains any of ``literals``, in few passes.
 
-    Returns ``(pattern, members)`` pairs: ``pattern.search(text)`` is not None exactly when
-    ``text`` contains one of ``members`` (the members partition ``literals``). Each pattern
+    Returns :class:`LiteralGroup` s: ``pattern.search(text)`` is not None exactly when ``text``
+    contains one of the group's ``members`` (the members partition ``literals``). Each pattern
     starts with one literal *pivot* character, which ``re`` scans for with a tight loop instead
     of trying every position, then tells the members apart: a member ``m`` whose pivot is at
     index ``i`` is the alternative ``m[i+1:]`` followed by the look-behind ``(?<=m)``
@@ -212,11 +254,6 @@ def literal_groups(literals: tuple[str, ...], before: str = "",
     the member occurs around it. Pivots are chosen greedily to cover every literal at a low
     estimated cost (:func:`_group_cost`); the choice affects speed only. Empty literals are not
     allowed (ValueError).
-
-    With ``before`` (a pattern matching exactly one character, such as a character class) and
-    ``after`` (any pattern), a pattern matches where ``before + member + after`` would: the
-    patterns together answer ``re.search(f"{before}(?:m1|m2|…){after}", text)`` (the
-    look-behind becomes ``(?<={before}m)``).
     """
     if any(not lit for lit in literals):
         raise ValueError("empty literal")
@@ -226,8 +263,8 @@ def literal_groups(literals: tuple[str, ...], before: str = "",
         best: Optional[tuple[tuple[float, str], str, list[str]]] = None
         for char in sorted({c for lit in todo for c in lit}):
             covers = sorted(lit for lit in todo if char in lit)
-            have = len(chosen.get(char, ()))
-            extra = _group_cost(char, have + len(covers)) - (_group_cost(char, have) if have else 0.0)
+            have = chosen.get(char, [])
+            extra = _group_cost(char, have + covers) - (_group_cost(char, have) if have else 0.0)
             key = (extra / len(covers), char)
             if best is None or key < best[0]:
                 best = (key, char, covers)
@@ -239,16 +276,19 @@ def literal_groups(literals: tuple[str, ...], before: str = "",
     for char, members in sorted(chosen.items()):
         by_first: dict[str, list[str]] = {}
         for lit in sorted(members):
-            # Prefer a pivot with text after it: the alternative then starts with a literal
-            # character, which re rejects at a glance.
-            i = next((k for k, c in enumerate(lit) if c == char and k < len(lit) - 1), lit.index(char))
+            i = _pivot_index(lit, char)
             rest = lit[i + 1:]
-            behind = f"(?<={before}{re.escape(lit)})" if i or before else ""
-            by_first.setdefault(rest[:1], []).append(re.escape(rest[1:]) + behind + after)
+            behind = f"(?<={re.escape(lit)})" if i else ""
+            by_first.setdefault(rest[:1], []).append(re.escape(rest[1:]) + behind)
         alternatives = [re.escape(first) + (f"(?:{'|'.join(tails)})" if len(tails) > 1 else tails[0])
                         for first, tails in sorted(by_first.items(), key=lambda kv: (kv[0] == "", kv[0]))]
-        groups.append((re.compile(f"{re.escape(char)}(?:{'|'.join(alternatives)})"), tuple(sorted(members))))
+        ordered = tuple(sorted(members))
+        groups.append(LiteralGroup(re.compile(f"{re.escape(char)}(?:{'|'.join(alternatives)})"), ordered,
+                                   tuple(_pivot_index(m, char) for m in ordered)))
     return tuple(groups)
+
+
+_NOTHING: frozenset[str] = frozenset()
 
 
 class LiteralIndex:
@@ -263,9 +303,9 @@ class LiteralIndex:
     def __init__(self, inventory: Inventory, literals: Iterable[str]) -> None:
         self.inventory = inventory
         self.literals: frozenset[str] = frozenset(literals)
-        """The literals the index answers for (lower-case)."""
-        if any(lit != fold_case(lit) for lit in self.literals):
-            raise ValueError("LiteralIndex literals must be lower-case")
+        """The literals the index answers for (lower-case ASCII)."""
+        if any(not lit.isascii() or lit != lit.lower() for lit in self.literals):
+            raise ValueError("LiteralIndex literals must be lower-case ASCII")
         self._groups = literal_groups(tuple(sorted(self.literals)))
         self._found: dict[str, frozenset[str]] = {}
 
@@ -274,16 +314,16 @@ class LiteralIndex:
         found = self._found.get(entry.path)
         if found is None:
             text = read_text_or_none(self.inventory, entry)
-            found = self._scan(fold_case(text)) if text else frozenset()
+            found = self._scan(fold_case(text)) if text else _NOTHING
             self._found[entry.path] = found
         return found
 
     def _scan(self, low: str) -> frozenset[str]:
-        hit = [members for pattern, members in self._groups if pattern.search(low)]
-        return frozenset(lit for members in hit for lit in members if lit in low) if hit else frozenset()
+        found = [lit for group in self._groups for lit in group.present(low)]
+        return frozenset(found) if found else _NOTHING
 
     def any_of(self, entry: FileEntry, literals: frozenset[str]) -> bool:
-        """True when ``entry``'s folded text contains one of ``literals`` (lower-case).
+        """True when ``entry``'s folded text contains one of ``literals`` (lower-case ASCII).
 
         Literals outside :attr:`literals` are looked for directly (same answer, slower).
         """
@@ -309,10 +349,15 @@ def index_literals() -> tuple[str, ...]:
                          *(hint.lower() for hint in observability.PY_HINT_LITERALS)}))
 
 
-def literal_index(context: CheckContext) -> LiteralIndex:
-    """The run's shared :class:`LiteralIndex` over :func:`index_literals` (built on first use)."""
+def literal_index(context: CheckContext, extra: Iterable[str] = ()) -> LiteralIndex:
+    """The run's shared :class:`LiteralIndex` over :func:`index_literals` (built on first use).
+
+    ``extra``: more literals the caller will ask about that depend on its settings
+    (observability's health paths). They join the index when this call builds it; otherwise
+    :meth:`LiteralIndex.any_of` answers them by scanning the file (same answer, slower).
+    """
     return context.shared.once("ops-evidence:literal-index",
-                               lambda: LiteralIndex(context.inventory, index_literals()))
+                               lambda: LiteralIndex(context.inventory, (*index_literals(), *extra)))
 
 
 _LINE_ENDS = ("\r\n", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")

@@ -270,27 +270,62 @@ def test_ten_thousand_files_is_fast(tmp_path: Path) -> None:
     assert result.status is Status.PASS
 
 
-def test_health_hint_pivot_patterns_answer_like_the_plain_regex() -> None:
-    """The health-path hint is found with literal_groups; it must say what the one regex says."""
+def test_every_health_hint_match_holds_a_hint_literal() -> None:
+    """The health-path hint regex only runs on files whose folded text has one of the hint
+    literals; each of its matches must contain one."""
     import re
 
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from gate.checks.observability import DEFAULT_HEALTH_PATHS, _normalise_route
-    from gate.checks.ops_evidence import literal_groups
+    from gate.checks.observability import DEFAULT_HEALTH_PATHS, _normalise_route, health_hint_literals
+    from gate.checks.ops_evidence import fold_case
 
-    health = tuple(sorted({_normalise_route(h) for h in DEFAULT_HEALTH_PATHS} - {""}))
-    plain = re.compile(r"[\"'/^](?:" + "|".join(re.escape(h) for h in sorted(health, key=len, reverse=True))
-                       + r")[/?$]*[\"']")
-    groups = literal_groups(health, before=r"[\"'/^]", after=r"[/?$]*[\"']")
-    pieces = st.sampled_from([*health, '"', "'", "/", "^", "?", "$", "x", "ping", "typing", "Health", " ", "\n"])
+    for paths in (DEFAULT_HEALTH_PATHS, ("/HealthZ", "^api/Ready$", "/status/health")):
+        health = tuple(h for h in (_normalise_route(p) for p in paths) if h)
+        hint = re.compile(r"[\"'/^](?:" + "|".join(re.escape(h) for h in sorted(set(health), key=len, reverse=True))
+                          + r")[/?$]*[\"']")
+        literals = health_hint_literals(health)
+        assert literals
+        pieces = st.sampled_from([*health, '"', "'", "/", "^", "?", "$", "x", "ping", "Health", "İ", "\n"])
+
+        @settings(max_examples=300, deadline=None)
+        @given(st.lists(pieces, max_size=12).map("".join))
+        def check(text: str) -> None:
+            if hint.search(text):
+                assert any(lit in fold_case(text) for lit in literals), text
+
+        check()
+    assert health_hint_literals(("héalth",)) is None  # not ASCII: the regex decides alone
+
+
+def test_import_candidates_give_the_matches_of_finditer() -> None:
+    """_imports tries only lines holding ``import``; it must yield what _IMPORT.finditer yields."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from gate.checks.observability import _IMPORT, _imports
+
+    pieces = st.sampled_from(["import os", "from a.b import (c,\n  d)", "from x import y; import z", "  import q as r",
+                              "x = 1  # import nothing", "\timport\tstructlog", "from . import a", "reimport x",
+                              "from m import (", "import", "from prometheus_client import Counter", "\n", "\n\n",
+                              "s = '''\nimport inside\n'''", "from a import b, c # import d", "\r\n", " "])
 
     @settings(max_examples=500, deadline=None)
-    @given(st.lists(pieces, max_size=12).map("".join))
+    @given(st.lists(pieces, max_size=14).map("".join))
     def check(text: str) -> None:
-        assert any(p.search(text) for p, _ in groups) == bool(plain.search(text)), text
+        expected = [(m.span(), m.groups()) for m in _IMPORT.finditer(text)]
+        assert [(m.span(), m.groups()) for m in _imports(text)] == expected, text
 
     check()
-    for text in ('@app.get("/healthz")', "path('status/health/', v)", "'ping'", "x = 'typing'", '"/readyz?"'):
-        assert any(p.search(text) for p, _ in groups) == bool(plain.search(text)), text
+
+
+def test_every_string_reference_names_a_hint_literal() -> None:
+    """String references are skipped in files without a hint literal: each one names one."""
+    import re
+
+    from gate.checks.observability import _STRING_REF, PY_HINT_LITERALS, STRING_REFS
+
+    names = re.search(r"\(\?:([\w|]+)\)", _STRING_REF.pattern).group(1).split("|")
+    assert set(names) == set(STRING_REFS)
+    assert all(any(hint in name for hint in PY_HINT_LITERALS) for name in names)

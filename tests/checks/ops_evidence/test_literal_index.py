@@ -55,7 +55,7 @@ def test_fold_in_place_keeps_positions_or_gives_up() -> None:
 
 
 def _groups_say(groups, text: str) -> bool:
-    return any(pattern.search(text) for pattern, _ in groups)
+    return any(group.pattern.search(text) for group in groups)
 
 
 @settings(max_examples=300, deadline=None)
@@ -63,25 +63,13 @@ def _groups_say(groups, text: str) -> bool:
        st.lists(st.text("abk6-_.\n", max_size=40), max_size=6))
 def test_literal_groups_find_exactly_the_texts_holding_a_literal(literals: list[str], texts: list[str]) -> None:
     groups = literal_groups(tuple(sorted(literals)))
-    members = [m for _, ms in groups for m in ms]
+    members = [m for group in groups for m in group.members]
     assert sorted(members) == sorted(literals)  # a partition
     for text in [*texts, *literals, "".join(literals), "x".join(literals)[1:-1]]:
         assert _groups_say(groups, text) == any(lit in text for lit in literals), text
-        for pattern, ms in groups:
-            assert bool(pattern.search(text)) == any(m in text for m in ms), (pattern.pattern, text)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.text("ab/_-z", min_size=1, max_size=5), min_size=1, max_size=6, unique=True),
-       st.lists(st.text("ab/_-z\"'^?$x", max_size=30), max_size=6))
-def test_literal_groups_with_context_answer_the_plain_alternation(literals: list[str], texts: list[str]) -> None:
-    """``before``/``after`` (observability's health hint): the same answer as one regex."""
-    before, after = r"[\"'/^]", r"[/?$]*[\"']"
-    groups = literal_groups(tuple(sorted(literals)), before=before, after=after)
-    plain = re.compile(before + "(?:" + "|".join(re.escape(lit) for lit in literals) + ")" + after)
-    quoted = [f"{q}{lit}{tail}" for lit in literals for q, tail in (('"', '"'), ("/", "/?'"), ("^", "$'"), ("'", "x"))]
-    for text in [*texts, *quoted]:
-        assert _groups_say(groups, text) == bool(plain.search(text)), text
+        for group in groups:
+            assert bool(group.pattern.search(text)) == any(m in text for m in group.members), (group, text)
+            assert sorted(group.present(text)) == sorted(m for m in group.members if m in text), (group, text)
 
 
 def test_the_real_literals_group_into_few_passes_with_the_same_answers() -> None:
