@@ -329,3 +329,22 @@ def test_every_string_reference_names_a_hint_literal() -> None:
     names = re.search(r"\(\?:([\w|]+)\)", _STRING_REF.pattern).group(1).split("|")
     assert set(names) == set(STRING_REFS)
     assert all(any(hint in name for hint in PY_HINT_LITERALS) for name in names)
+
+
+def test_deep_modules_are_walked_as_the_recursive_visitor_walks_them(tmp_path: Path) -> None:
+    """The AST is walked without recursion, except when it is deep enough for the recursive
+    visitor to run out of stack: then that visitor runs, keeps what it found and the module is
+    listed as skipped, as before."""
+    deep = "y = 1 + " + " + ".join(["1"] * 700)  # parses, but 700 levels exceed the recursion limit
+    shallow = "y = 1 + " + " + ".join(["1"] * 100)
+    for name, middle in (("deep", deep), ("shallow", shallow)):
+        write_tree(tmp_path / name, {"app/main.py": f'@app.get("/healthz")\ndef h():\n    return 1\n{middle}\n'
+                                                    f'@app.get("/ping")\ndef p():\n    return 1\n'}, dedent=False)
+    deep_result = run_check("observability", tmp_path / "deep")
+    assert [n for n in deep_result.evidence if n.startswith("health-endpoint")] == [
+        "health-endpoint: app/main.py:1 route /healthz"]
+    assert [s.reason for s in deep_result.skipped] == ["Python nested too deeply to walk"]
+    shallow_result = run_check("observability", tmp_path / "shallow")
+    assert [n for n in shallow_result.evidence if n.startswith("health-endpoint")] == [
+        "health-endpoint: app/main.py:1 route /healthz", "health-endpoint: app/main.py:5 route /ping"]
+    assert shallow_result.skipped == ()
