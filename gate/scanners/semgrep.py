@@ -78,6 +78,12 @@ semgrep's own 1 MB cap so it cannot silently drop a file the inventory kept;
 ``--scan-unknown-extensions`` makes semgrep scan the extensionless ``#!python`` scripts we hand
 it, which it otherwise drops without a word)."""
 
+SINGLE_JOB_BYTES = 1024 * 1024
+"""A run whose targets add up to fewer bytes than this gets ``--jobs=1``. semgrep's default is
+one job per CPU; on a diff-mode run's 20 files (430 KB) a second job took the same wall time
+(1.10 s vs 1.15 s) for 30 % more CPU, which the gate's other checks, running at the same time,
+need. Larger runs keep semgrep's default."""
+
 ARGV_BUDGET_BYTES = 256 * 1024
 """Bytes of target paths per semgrep invocation. Linux allows 2 MiB for argv plus environment
 (``getconf ARG_MAX``); a quarter-megabyte leaves room for a large CI environment. A repository
@@ -360,7 +366,8 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise ToolError(TOOL, f"timed out after {timeout:g} s and was stopped", hint=TIMEOUT_HINT)
-        args = [*BASE_ARGS, *(a for c in configs for a in ("--config", c)), *("./" + p for p in chunk)]
+        jobs = ("--jobs=1",) if _total_bytes(root, chunk) < SINGLE_JOB_BYTES else ()
+        args = [*BASE_ARGS, *jobs, *(a for c in configs for a in ("--config", c)), *("./" + p for p in chunk)]
         try:
             run = run_tool(TOOL, args, timeout=remaining, ok_codes=tuple(range(0, 128)), cwd=str(root), env=ENV)
         except ToolError as exc:
@@ -391,6 +398,20 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
         version=version,
         runs=len(chunks),
     )
+
+
+def _total_bytes(root: Path, paths: Sequence[str]) -> int:
+    """Sum of the sizes of ``paths`` under ``root``; a file that cannot be stat'ed counts as
+    :data:`SINGLE_JOB_BYTES` (semgrep's default parallelism then)."""
+    total = 0
+    for p in paths:
+        try:
+            total += (root / p).stat().st_size
+        except OSError:
+            total += SINGLE_JOB_BYTES
+        if total >= SINGLE_JOB_BYTES:
+            break
+    return total
 
 
 def rule_checks(config: Path) -> dict[str, str]:

@@ -192,6 +192,25 @@ print(json.dumps({{"version": "1.0", "results": results, "errors": [], "paths": 
     assert sorted(m.rule for m in result.matches) == ["silent-except"] * len(targets)
 
 
+def test_small_scans_run_one_semgrep_job_large_ones_semgreps_default(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "argv.log"
+    fake = _fake(tmp_path, f"""
+import json, sys
+targets = [a[2:] for a in sys.argv[1:] if a.startswith("./")]
+open({str(log)!r}, "a").write(json.dumps(sys.argv[1:]) + "\\n")
+print(json.dumps({{"version": "1.0", "results": [], "errors": [], "paths": {{"scanned": targets}}}}))
+""", python=True)
+    monkeypatch.setenv("READINESS_GATE_SEMGREP_BIN", str(fake))
+    (tmp_path / "small.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "big.py").write_text("x = 1\n" * (semgrep.SINGLE_JOB_BYTES // 6 + 1), encoding="utf-8")
+    for targets in (["small.py"], ["small.py", "big.py"]):
+        semgrep.scan(tmp_path, targets, config=tmp_path, timeout=60, read_lines=lambda p: ["x = 1"])
+    small, large = [json.loads(line) for line in log.read_text().splitlines()]
+    assert "--jobs=1" in small
+    assert not any(a.startswith(("--jobs", "-j")) for a in large)
+
+
 def test_chunk_targets_respects_the_budget() -> None:
     paths = [f"p{i}.py" for i in range(100)]
     chunks = semgrep.chunk_targets(paths, budget=60)
