@@ -73,6 +73,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 the by-hand tools see the same files)."""
 
 DIFF_FILES = 20
+DIFF_REPEATS = 3
+"""Diff-mode runs measured for (c); the median counts."""
 SYNTHETIC_FILES = 10_000
 EVIDENCE_EXCLUDED = ("secrets", "insecure-patterns", "error-handling", "dependencies")
 """Checks that are not evidence checks (they run scanners)."""
@@ -463,10 +465,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         changed = make_pr_branch(corpus, DIFF_FILES)
         # The denominator is the full run of (a): the branch differs from main by 20 lines, and
         # a second full run would only double the benchmark's time on a shared machine.
-        diff, diff_doc = gate_check("gate diff", corpus, work / "diff.json", osv.base_url, "--changed-since", "main")
+        # A diff run takes about 2 s, so one scheduling hiccup on a shared 2-CPU machine moves the
+        # ratio by 0.01-0.02: three runs, the median is the result (all three are printed).
+        diff_runs = [gate_check("gate diff", corpus, work / f"diff{i}.json", osv.base_url, "--changed-since", "main")
+                     for i in range(DIFF_REPEATS)]
+        diff, diff_doc = sorted(diff_runs, key=lambda r: r[0].wall_s)[DIFF_REPEATS // 2]
         print(f"  changed: {len(changed)} files, e.g. {changed[0]}")
         print(f"  full run (a)                      : {full.wall_s:7.2f} s wall, {full.cpu_s:7.2f} s CPU")
-        print(f"  --changed-since main              : {diff.wall_s:7.2f} s wall, {diff.cpu_s:7.2f} s CPU")
+        print(f"  --changed-since main, {DIFF_REPEATS} runs      : "
+              + ", ".join(f"{m.wall_s:.2f}" for m, _ in diff_runs) + " s wall")
+        print(f"  --changed-since main (median)     : {diff.wall_s:7.2f} s wall, {diff.cpu_s:7.2f} s CPU")
         print(check_table(diff_doc))
         ratio_c = diff.wall_s / full.wall_s
         print(f"  ratio diff / full                 : {ratio_c:.3f}x  (target <= 0.10x)")
