@@ -535,12 +535,18 @@ class ObservabilityCheck(Check):
         is_log_config = suffix in CONFIG_SUFFIXES and "log" in name
         if suffix != ".py" and not is_alert_candidate and not is_log_config and suffix not in YAML_SUFFIXES:
             return
-        text = inv.read_text(entry)
         if suffix == ".py":
-            folded = index.present(entry)  # the lower-cased hint literals in the file
-            hints = not folded.isdisjoint(_PY_HINTS_FOLDED) and _PY_HINTS.search(text) is not None
-            hinted = (health_hint is not None and (hint_literals is None or index.any_of(entry, hint_literals))
-                      and health_hint.search(text) is not None)
+            # The shared index reads the file's bytes (raising the error read_text would) and
+            # says which hint literals its case-folded text holds; most modules have none and
+            # are never decoded.
+            folded = index.present(entry, strict=True)
+            may_hint = not folded.isdisjoint(_PY_HINTS_FOLDED)
+            may_route = health_hint is not None and (hint_literals is None or index.any_of(entry, hint_literals))
+            if not (may_hint or may_route):
+                return
+            text = inv.read_text(entry)
+            hints = may_hint and _PY_HINTS.search(text) is not None
+            hinted = may_route and health_hint is not None and health_hint.search(text) is not None
             if not (hints or hinted):
                 return
             if match_globs(path, exclude):
@@ -554,6 +560,7 @@ class ObservabilityCheck(Check):
                     return
                 self._python(path, text, health, found, skipped)
             return
+        text = inv.read_text(entry)
         if is_log_config and _LOG_CONFIG_HINT.search(text) and not match_globs(path, exclude):
             found.add("structured-logging", f"{path} logging configuration with a JSON formatter")
         if suffix in YAML_SUFFIXES and _PROBE.search(text) and health and not match_globs(path, exclude):

@@ -18,7 +18,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Iterable, NamedTuple, Optional, Sequence
+from typing import Any, Iterable, Iterator, NamedTuple, Optional, Sequence
 
 from gate.checks.interface import CheckContext
 from gate.config import CONFIG_NAMES
@@ -50,14 +50,24 @@ def is_test_path(path: str) -> bool:
 
     A unit test named ``test_rollback.py`` tests code; it is not a rollback path.
     """
-    parts = PurePosixPath(path).parts
+    parts = _parts(path)
     return any(p.lower() in _TEST_DIRS for p in parts[:-1]) or bool(_TEST_NAME.search(parts[-1]))
 
 
 @functools.lru_cache(maxsize=65536)
 def is_vendored(path: str) -> bool:
     """True for third-party code checked into the tree (``node_modules/``, ``vendor/``, …)."""
-    return any(p in _VENDOR_DIRS for p in PurePosixPath(path).parts[:-1])
+    return any(p in _VENDOR_DIRS for p in _parts(path)[:-1])
+
+
+def _parts(path: str) -> list[str]:
+    """``PurePosixPath(path).parts`` for a repository-relative inventory path (no empty, ``.``
+    or ``..`` components, as ``git ls-files`` and the inventory walk give them), five times
+    cheaper; any other path goes through PurePosixPath."""
+    parts = path.split("/")
+    if "" in parts or "." in parts or ".." in parts:
+        return list(PurePosixPath(path).parts)
+    return parts
 
 
 def is_script(entry: FileEntry) -> bool:
@@ -168,11 +178,22 @@ def fold_case(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    data = text.encode("utf-8", "surrogatepass").lower()
-    for odd, letter in _ODD_LETTERS:
-        if odd in data:
-            data = data.replace(odd, letter)
-    return data.decode("latin-1")
+    return fold_bytes(text.encode("utf-8", "surrogatepass")).decode("latin-1")
+
+
+def fold_bytes(data: bytes) -> bytes:
+    """:func:`fold_case` for a file's raw bytes, before decoding.
+
+    Decoding UTF-8 (invalid sequences replaced) keeps every ASCII byte and turns each
+    :data:`_ODD_LETTERS` sequence into its character, so an ASCII literal appears in
+    ``fold_bytes(data)`` exactly when it appears in ``fold_case`` of the decoded text.
+    """
+    low = data.lower()
+    if not low.isascii():
+        for odd, letter in _ODD_LETTERS:
+            if odd in low:
+                low = low.replace(odd, letter)
+    return low
 
 
 def _fold_in_place(text: str) -> Optional[str]:
@@ -213,19 +234,25 @@ def _group_cost(char: str, members: Sequence[str]) -> float:
 
 
 class LiteralGroup(NamedTuple):
-    """One pattern of :func:`literal_groups` and the literals it finds."""
+    """One pattern of :func:`literal_groups` and the literals it finds (``str``, or ``bytes`` in
+    the form :meth:`encoded` gives)."""
 
-    pattern: "re.Pattern[str]"
+    pattern: "re.Pattern[Any]"
     """Matches at the pivot character of each occurrence of a member (and nowhere else)."""
-    members: tuple[str, ...]
+    members: tuple[Any, ...]
     offsets: tuple[int, ...]
     """For each member, the index of the pivot in it: an occurrence of ``members[k]`` starts
     ``offsets[k]`` characters before a match of ``pattern``."""
 
-    def present(self, text: str) -> list[str]:
+    def encoded(self) -> "LiteralGroup":
+        """The same group over ``bytes`` (ASCII literals)."""
+        return LiteralGroup(re.compile(self.pattern.pattern.encode("ascii")),
+                            tuple(m.encode("ascii") for m in self.members), self.offsets)
+
+    def present(self, text: Any) -> list[Any]:
         """The members ``text`` contains: tested at the pattern's matches only, not by a
         substring search per member (each occurrence of a member is a match at its pivot)."""
-        found: list[str] = []
+        found: list[Any] = []
         todo = list(zip(self.members, self.offsets))
         m = self.pattern.search(text)
         while m is not None and todo:
@@ -292,12 +319,14 @@ _NOTHING: frozenset[str] = frozenset()
 
 
 class LiteralIndex:
-    """Which of a fixed set of lower-case literals each file's :func:`fold_case` text contains.
+    """Which of a fixed set of lower-case ASCII literals each file's folded text contains.
 
-    One per run (:func:`literal_index`), filled lazily: the first question about a file scans
-    it for every literal at once (:func:`literal_groups`); later questions, from any check, are
-    look-ups. Files that cannot be read as text contain nothing. Safe to share between threads
-    (at worst two threads scan the same file and store the same answer).
+    One per run (:func:`literal_index`), filled lazily: the first question about a file reads
+    its bytes and scans them for every literal at once (:func:`fold_bytes`,
+    :func:`literal_groups`), without decoding them; later questions, from any check, are
+    look-ups. A file that cannot be read contains nothing (:meth:`present` with ``strict``
+    raises the read error instead). Safe to share between threads (at worst two threads scan
+    the same file and store the same answer).
     """
 
     def __init__(self, inventory: Inventory, literals: Iterable[str]) -> None:
@@ -306,21 +335,34 @@ class LiteralIndex:
         """The literals the index answers for (lower-case ASCII)."""
         if any(not lit.isascii() or lit != lit.lower() for lit in self.literals):
             raise ValueError("LiteralIndex literals must be lower-case ASCII")
-        self._groups = literal_groups(tuple(sorted(self.literals)))
+        self._groups = tuple(group.encoded() for group in literal_groups(tuple(sorted(self.literals))))
         self._found: dict[str, frozenset[str]] = {}
+        self._errors: dict[str, InventoryError] = {}
 
-    def present(self, entry: FileEntry) -> frozenset[str]:
-        """The index's literals that ``entry``'s folded text contains."""
+    def present(self, entry: FileEntry, *, strict: bool = False) -> frozenset[str]:
+        """The index's literals that ``entry``'s folded text contains (none for a binary file).
+
+        Raises:
+            InventoryError: with ``strict``, when the file could not be read (the error
+                :meth:`Inventory.read_text` would raise).
+        """
         found = self._found.get(entry.path)
         if found is None:
-            text = read_text_or_none(self.inventory, entry)
-            found = self._scan(fold_case(text)) if text else _NOTHING
+            found = _NOTHING
+            if not entry.is_binary:
+                try:
+                    data = self.inventory.read_bytes(entry)
+                except InventoryError as exc:
+                    self._errors[entry.path] = exc
+                else:
+                    low = fold_bytes(data)
+                    hits = [lit for group in self._groups for lit in group.present(low)] if low else []
+                    if hits:
+                        found = frozenset(lit.decode("ascii") for lit in hits)
             self._found[entry.path] = found
+        if strict and entry.path in self._errors:
+            raise self._errors[entry.path]
         return found
-
-    def _scan(self, low: str) -> frozenset[str]:
-        found = [lit for group in self._groups for lit in group.present(low)]
-        return frozenset(found) if found else _NOTHING
 
     def any_of(self, entry: FileEntry, literals: frozenset[str]) -> bool:
         """True when ``entry``'s folded text contains one of ``literals`` (lower-case ASCII).
@@ -372,6 +414,28 @@ def _without_end(line: str) -> str:
     return line
 
 
+def _lines_at(text: str, positions: Iterable[int]) -> Iterator[tuple[int, str]]:
+    """``(number, line)`` of each ``str.splitlines`` line holding one of ``positions``, in order."""
+    if not any(end in text for end in _LINE_ENDS[2:]):
+        # Lines end at "\n" only (the usual case): find them around each position instead of
+        # splitting a whole, possibly large, file.
+        number, counted, last = 1, 0, -1
+        for at in sorted(positions):
+            start = text.rfind("\n", 0, at) + 1
+            if start == last:
+                continue
+            last = start
+            number += text.count("\n", counted, start)
+            counted = start
+            end = text.find("\n", at)
+            yield number, text[start:end if end >= 0 else len(text)]
+        return
+    lines = text.splitlines(True)
+    ends = list(itertools.accumulate(map(len, lines)))  # line n ends before ends[n]
+    for n in sorted({bisect.bisect_right(ends, at) for at in positions}):
+        yield n + 1, _without_end(lines[n])
+
+
 def _first_command(text: str, pattern: "re.Pattern[str]",
                    keywords: Optional[Iterable[str]]) -> Optional[tuple[int, str]]:
     """``(line, matched text)`` of the first non-comment line of ``text`` where ``pattern``
@@ -397,9 +461,7 @@ def _first_command(text: str, pattern: "re.Pattern[str]",
                 i = low.find(word, i + 1)
         if not at:
             return None
-        lines = text.splitlines(True)
-        ends = list(itertools.accumulate(map(len, lines)))  # line n ends before ends[n]
-        numbered = ((n + 1, _without_end(lines[n])) for n in sorted({bisect.bisect_right(ends, i) for i in at}))
+        numbered = _lines_at(text, at)
     for n, line in numbered:
         if _COMMENT_LINE.match(line):
             continue

@@ -348,3 +348,21 @@ def test_deep_modules_are_walked_as_the_recursive_visitor_walks_them(tmp_path: P
     assert [n for n in shallow_result.evidence if n.startswith("health-endpoint")] == [
         "health-endpoint: app/main.py:1 route /healthz", "health-endpoint: app/main.py:5 route /ping"]
     assert shallow_result.skipped == ()
+
+
+def test_a_module_that_cannot_be_read_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    """Modules are read through the shared literal index; a read failure still fails closed."""
+    from gate.checks.interface import CheckContext, RunOptions, SharedWork
+    from gate.checks.registry import load_check
+    from gate.inventory import build_inventory
+    from helpers import TODAY, config_from
+
+    write_tree(tmp_path, {"app/main.py": APP, "app/gone.py": "import structlog\n", "monitoring/alerts.yml": RULES})
+    cfg = config_from(None)
+    inventory = build_inventory(tmp_path, max_file_size=cfg.max_file_size, exclude=cfg.exclude)
+    (tmp_path / "app/gone.py").unlink()  # listed, then gone before it is read
+    ctx = CheckContext(inventory=inventory, config=cfg, settings=cfg.settings("observability").options,
+                       options=RunOptions(today=TODAY), shared=SharedWork())
+    result = load_check("observability").run(ctx)
+    assert result.status is Status.ERROR
+    assert "app/gone.py" in result.summary and "permissions" in result.summary

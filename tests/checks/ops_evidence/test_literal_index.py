@@ -20,7 +20,7 @@ from gate.checks.backups import BACKUP_COMMANDS, BACKUP_KEYWORDS, RESTORE_COMMAN
 from gate.checks.load_test import DEFINITION_LITERALS, LOAD_COMMANDS, LOAD_KEYWORDS
 from gate.checks.observability import PY_HINT_LITERALS
 from gate.checks.ops_evidence import (_COMMENT_LINE, LiteralIndex, _first_command, _fold_in_place, find_commands,
-                                      fold_case, index_literals, literal_groups)
+                                      fold_bytes, fold_case, index_literals, literal_groups)
 from gate.checks.rollback import ROLLBACK_COMMANDS, ROLLBACK_KEYWORDS
 from gate.inventory import build_inventory
 
@@ -76,12 +76,27 @@ def test_the_real_literals_group_into_few_passes_with_the_same_answers() -> None
     literals = index_literals()
     groups = literal_groups(literals)
     assert len(groups) <= 8  # the point: a handful of passes, not one per literal
-    index = LiteralIndex(build_inventory(Path(__file__).parent), literals)
+    encoded = [group.encoded() for group in groups]
     samples = [*literals, *(lit.upper() for lit in literals), "json.dumps(x)", "callback", "a_restore_b",
                "xtrabackup --prepare", "k 6", "rollbac k", "pg-dump", "snap shot", "ecs_loggin", " ".join(literals)]
     for text in samples:
         low = fold_case(text)
-        assert index._scan(low) == {lit for lit in literals if lit in low}, text
+        expected = {lit for lit in literals if lit in low}
+        assert {lit for group in groups for lit in group.present(low)} == expected, text
+        low_bytes = fold_bytes(text.encode())
+        assert {lit.decode() for group in encoded for lit in group.present(low_bytes)} == expected, text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"Pg_Dump", b"\xc5\xbf", b"\xc4\xb0", b"\xc4\xb1", b"\xe2\x84\xaa", b"\xe2\x84",
+                                 b"\xc5", b"\xbf", b"\xff", b"\xf0", b"na", b"pshot", b"S", b"K6", b"rollback", b"\n",
+                                 b"\xc3\xa9", b"\xf0\x9f\x98\x80", b"I", b"ndo", b"u", b"resto", b"re"]),
+                max_size=12).map(b"".join))
+def test_fold_bytes_finds_what_fold_case_finds_in_the_decoded_text(data: bytes) -> None:
+    """The index folds raw bytes; the literals found must be those of the decoded text."""
+    text = data.decode("utf-8", errors="replace")
+    for lit in ("pg_dump", "snapshot", "k6", "rollback", "undo", "restore", "si", "ik", "is", "s"):
+        assert (lit.encode() in fold_bytes(data)) == (lit in fold_case(text)), (data, lit)
 
 
 def test_every_keyword_the_checks_ask_about_is_indexed() -> None:
@@ -147,11 +162,12 @@ def test_find_commands_line_numbers_follow_splitlines(tmp_path: Path) -> None:
     write_tree(tmp_path, {"ops/a.sh": "# pg_dump\r\necho hi\r\npg_dump db\r\n",
                           "ops/b.sh": "x\x0cy\x0c  pg_dump db\n",
                           "ops/c.sh": "İ\n\npg_dump db\n",  # positions shift when lower-cased: slow path
-                          "ops/d.sh": "etcdctl --x ſnapshot save s.db\n"}, dedent=False)
+                          "ops/d.sh": "etcdctl --x ſnapshot save s.db\n",
+                          "ops/e.sh": "# pg_dump\necho pg_dump\n\n  # backup\nx=1 pg_dump y\npg_dump"}, dedent=False)
     inv = build_inventory(tmp_path)
     index = LiteralIndex(inv, index_literals())
     expected = [("ops/a.sh", 3, "pg_dump"), ("ops/b.sh", 3, "pg_dump"), ("ops/c.sh", 3, "pg_dump"),
-                ("ops/d.sh", 1, "etcdctl --x ſnapshot save")]
+                ("ops/d.sh", 1, "etcdctl --x ſnapshot save"), ("ops/e.sh", 2, "pg_dump")]
     assert find_commands(inv, BACKUP_COMMANDS, keywords=BACKUP_KEYWORDS, index=index) == expected
     assert find_commands(inv, BACKUP_COMMANDS, keywords=BACKUP_KEYWORDS) == expected
     assert find_commands(inv, BACKUP_COMMANDS) == expected
