@@ -299,18 +299,22 @@ def _imports(text: str) -> Iterator["re.Match[str]"]:
     the candidates in order, each at or after the previous match's end, yields the same matches
     as ``finditer`` without running the pattern at every position of the file.
     """
-    end = 0
-    tried = -1
+    end = 0  # where the previous match ended
+    line_start = 0  # start of a line at or before the next occurrence
     i = text.find("import")
     while i >= 0:
-        start = text.rfind("\n", 0, i) + 1
-        if start != tried and start >= end:
-            tried = start
+        start = text.rfind("\n", line_start, i) + 1 or line_start
+        if start >= end:
             m = _IMPORT.match(text, start)
             if m is not None:
                 yield m
                 end = m.end()
-        i = text.find("import", i + 1)
+        # Next line: later occurrences on this one have the same line start (linear time).
+        line_end = text.find("\n", i)
+        if line_end < 0:
+            return
+        line_start = line_end + 1
+        i = text.find("import", line_start)
 
 
 def scan_python_text(path: str, text: str, found: "_Found", *, hints: bool = True) -> None:

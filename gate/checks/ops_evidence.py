@@ -233,6 +233,15 @@ def _group_cost(char: str, members: Sequence[str]) -> float:
     return 1.0 + _CHAR_FREQUENCY.get(char, 1) * (0.03 + 0.02 * behind_only)
 
 
+_MAX_PIVOT_VISITS = 64
+"""Matches :meth:`LiteralGroup.present` visits before it looks for the members still unseen with
+a substring search each: bounds the Python work on a hostile file of one word repeated."""
+
+_MAX_KEYWORD_HITS = 10_000
+"""Keyword occurrences :func:`_first_command` collects before it gives up on trying only their
+lines and searches the file as a whole (same result; bounds the work on hostile files)."""
+
+
 class LiteralGroup(NamedTuple):
     """One pattern of :func:`literal_groups` and the literals it finds (``str``, or ``bytes`` in
     the form :meth:`encoded` gives)."""
@@ -255,7 +264,9 @@ class LiteralGroup(NamedTuple):
         found: list[Any] = []
         todo = list(zip(self.members, self.offsets))
         m = self.pattern.search(text)
-        while m is not None and todo:
+        for _ in range(_MAX_PIVOT_VISITS):
+            if m is None or not todo:
+                return found
             at = m.start()
             still = []
             for member, offset in todo:
@@ -265,7 +276,8 @@ class LiteralGroup(NamedTuple):
                     still.append((member, offset))
             todo = still
             m = self.pattern.search(text, at + 1)
-        return found
+        # A file made of one word repeated: finish with one substring search per member left.
+        return found + [member for member, _ in todo if member in text] if m is not None else found
 
 
 @functools.lru_cache(maxsize=32)
@@ -418,17 +430,18 @@ def _lines_at(text: str, positions: Iterable[int]) -> Iterator[tuple[int, str]]:
     """``(number, line)`` of each ``str.splitlines`` line holding one of ``positions``, in order."""
     if not any(end in text for end in _LINE_ENDS[2:]):
         # Lines end at "\n" only (the usual case): find them around each position instead of
-        # splitting a whole, possibly large, file.
-        number, counted, last = 1, 0, -1
+        # splitting a whole, possibly large, file. Each line is looked at once (linear time).
+        number, counted, end = 1, 0, -1
         for at in sorted(positions):
-            start = text.rfind("\n", 0, at) + 1
-            if start == last:
-                continue
-            last = start
+            if at <= end:
+                continue  # on the line just yielded
+            start = text.rfind("\n", counted, at) + 1 or counted
             number += text.count("\n", counted, start)
             counted = start
             end = text.find("\n", at)
-            yield number, text[start:end if end >= 0 else len(text)]
+            if end < 0:
+                end = len(text)
+            yield number, text[start:end]
         return
     lines = text.splitlines(True)
     ends = list(itertools.accumulate(map(len, lines)))  # line n ends before ends[n]
@@ -456,11 +469,13 @@ def _first_command(text: str, pattern: "re.Pattern[str]",
         at: set[int] = set()
         for word in keywords or ():
             i = low.find(word)
-            while i >= 0:
+            while i >= 0 and len(at) <= _MAX_KEYWORD_HITS:
                 at.add(i)
                 i = low.find(word, i + 1)
         if not at:
             return None
+        if len(at) > _MAX_KEYWORD_HITS:
+            return _first_command(text, pattern, None)
         numbered = _lines_at(text, at)
     for n, line in numbered:
         if _COMMENT_LINE.match(line):
