@@ -171,3 +171,15 @@ def test_find_commands_line_numbers_follow_splitlines(tmp_path: Path) -> None:
     assert find_commands(inv, BACKUP_COMMANDS, keywords=BACKUP_KEYWORDS, index=index) == expected
     assert find_commands(inv, BACKUP_COMMANDS, keywords=BACKUP_KEYWORDS) == expected
     assert find_commands(inv, BACKUP_COMMANDS) == expected
+
+
+def test_hostile_repetitions_take_the_bounded_paths_with_the_same_answers() -> None:
+    """A word repeated past the visit and hit bounds: the bounded paths still answer exactly."""
+    group = next(g for g in literal_groups(index_literals()) if "restore" in g.members)
+    text = "restore " * 200 + " ".join(m for m in group.members if m != "restore")
+    assert sorted(group.present(text)) == sorted(group.members)
+    many = "x restore y\n" * 12_000 + "pg_restore -d db\n"
+    assert _first_command(many, RESTORE_COMMANDS, ["restore"]) == _first_command_slowly(many, RESTORE_COMMANDS) == (
+        12_001, "pg_restore")
+    one_line = "restore " * 20_000 + "mongorestore d"
+    assert _first_command(one_line, RESTORE_COMMANDS, ["restore"]) == (1, "mongorestore")
