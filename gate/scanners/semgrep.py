@@ -33,12 +33,15 @@ findings carry the rule's own message, and the fingerprint is a hash of the matc
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import functools
 import hashlib
+import io
 import json
 import posixpath
 import re
 import time
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
@@ -212,10 +215,84 @@ def chunk_targets(paths: Sequence[str], budget: int = ARGV_BUDGET_BYTES) -> list
 
 
 PREFILTER_KEY = "readiness-prefilter"
-"""Rule ``metadata`` key: a list of Python regexes that must ALL match (``re.search``) a file's
-text for the rule to be able to match in it. Written only where it is provably implied by the
-rule's patterns (the rule file explains why); it lets the gate hand an expensive rule only the
-files it could match. A rule without it is given every target."""
+"""Rule ``metadata`` key: a list of conditions that must ALL hold for a file's text for the rule
+to be able to match in it (:class:`Condition`). Written only where it is provably implied by
+the rule's patterns (the rule file explains why); it lets the gate hand an expensive rule only
+the files it could match. A rule without it is given every target."""
+
+_DECORATOR_LINE = re.compile(r"(?:\A|(?<=[\r\n]))[ \t\f]*@[^\r\n]*")
+"""A physical line starting (after indentation) with ``@``. Python ends lines at ``\r\n``,
+``\r`` or ``\n`` and indents with spaces, tabs and form feeds, nothing else."""
+
+_MAY_CONTINUE = re.compile(r"[(\[{'\"\\]")
+"""A physical line without any of these characters cannot continue onto the next one: Python
+joins lines only inside brackets, inside a triple-quoted string, or after a backslash."""
+
+
+def _continues(line: str) -> bool:
+    """True unless ``line``, read as the start of a logical line, provably ends on itself.
+
+    Decided by Python's own ``tokenize``: an open bracket, an unterminated triple-quoted string
+    or a trailing backslash raise ``TokenError`` (EOF in a multi-line statement or string). An
+    error token, or any other exception, also counts as "continues" (a broken line is left to
+    semgrep)."""
+    if not _MAY_CONTINUE.search(line):
+        return False
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(line.lstrip(" \t\f") + "\n").readline):
+            if tok.type == tokenize.ERRORTOKEN:
+                return True
+    except Exception:  # noqa: BLE001 - TokenError, SyntaxError, anything: fail towards scanning
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One entry of a rule's :data:`PREFILTER_KEY`: holds when ``regex`` matches the text
+    anywhere (``re.search``), or when a decorator names one of ``decorator_words``.
+
+    In the rule file, an entry is either a regex string, or a mapping with
+    ``regex`` and/or ``decorator-with`` (a list of words). "A decorator names a word": some
+    physical line starts with ``@`` and either contains the word (``\\b`` on both sides) or may
+    continue onto the next line (:func:`_continues`), where the word could be.
+    """
+
+    regex: Optional[re.Pattern[str]] = None
+    decorator_words: Optional[re.Pattern[str]] = None
+
+    def holds(self, text: str) -> bool:
+        """True when a file with this text may satisfy the condition."""
+        if self.regex is not None and self.regex.search(text):
+            return True
+        if self.decorator_words is not None:
+            for m in _DECORATOR_LINE.finditer(text):
+                line = m.group(0)
+                if self.decorator_words.search(line) or _continues(line):
+                    return True
+        return False
+
+    @classmethod
+    def parse(cls, entry: Any) -> "Condition":
+        """A condition from its YAML form.
+
+        Raises:
+            TypeError: neither a string nor a mapping of ``regex``/``decorator-with``.
+            re.error: an invalid regex.
+        """
+        if isinstance(entry, str):
+            return cls(regex=re.compile(entry))
+        if not isinstance(entry, dict) or not entry or set(entry) - {"regex", "decorator-with"}:
+            raise TypeError(f"a {PREFILTER_KEY} entry is a regex or a mapping of regex/decorator-with")
+        regex = entry.get("regex")
+        words = entry.get("decorator-with")
+        if regex is not None and not isinstance(regex, str):
+            raise TypeError("regex must be a string")
+        if words is not None and (not isinstance(words, list) or not words
+                                  or not all(isinstance(w, str) and re.fullmatch(r"\w+", w) for w in words)):
+            raise TypeError("decorator-with must be a list of identifiers")
+        return cls(regex=re.compile(regex) if regex is not None else None,
+                   decorator_words=re.compile(r"\b(?:" + "|".join(words) + r")\b") if words else None)
 
 
 @dataclass(frozen=True)
@@ -223,9 +300,9 @@ class RuleFile:
     """One rule file of the config and which targets its rules need."""
 
     path: Path
-    prefilters: Optional[tuple[tuple[re.Pattern[str], ...], ...]]
+    prefilters: Optional[tuple[tuple[Condition, ...], ...]]
     """None when some rule has no :data:`PREFILTER_KEY` (the file gets every target); else, per
-    rule, the regexes that must all match: a target is given to the file when they all match
+    rule, the conditions that must all hold: a target is given to the file when they all hold
     for at least one of its rules."""
 
     def wants(self, text: Optional[str]) -> bool:
@@ -233,7 +310,7 @@ class RuleFile:
         semgrep decides)."""
         if self.prefilters is None or text is None:
             return True
-        return any(all(rx.search(text) for rx in rule) for rule in self.prefilters)
+        return any(all(c.holds(text) for c in rule) for rule in self.prefilters)
 
 
 _TRUSTED_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -284,15 +361,15 @@ def rule_files(config: Path) -> list[RuleFile]:
     out = []
     for f, data in _rule_documents(config):
         try:
-            per_rule: list[tuple[re.Pattern[str], ...]] = []
+            per_rule: list[tuple[Condition, ...]] = []
             for rule in data.get("rules") or ():
                 wanted = (rule.get("metadata") or {}).get(PREFILTER_KEY)
                 if wanted is None:
                     per_rule = []
                     break
-                if not isinstance(wanted, list) or not wanted or not all(isinstance(w, str) for w in wanted):
-                    raise TypeError(f"{PREFILTER_KEY} must be a list of regexes")
-                per_rule.append(tuple(re.compile(w) for w in wanted))
+                if not isinstance(wanted, list) or not wanted:
+                    raise TypeError(f"{PREFILTER_KEY} must be a list of conditions")
+                per_rule.append(tuple(Condition.parse(w) for w in wanted))
         except (KeyError, TypeError, AttributeError, re.error) as exc:
             raise ToolError(TOOL, f"cannot read rule file {f.name} ({type(exc).__name__})",
                             hint="Reinstall readiness-gate") from None
@@ -300,7 +377,11 @@ def rule_files(config: Path) -> list[RuleFile]:
     return out
 
 
-def plan_runs(config: Path, targets: Sequence[str], read_lines: LineReader) -> list[tuple[tuple[str, ...], list[str]]]:
+Run = tuple[tuple[str, ...], list[str]]
+"""One semgrep process's ``(config arguments, sorted targets)``."""
+
+
+def plan_runs(config: Path, targets: Sequence[str], read_lines: LineReader) -> list[Run]:
     """Which rules run on which targets: ``[(config args, sorted targets), ...]``, empty runs left out.
 
     When no rule has a prefilter that is one run of ``config`` on every target. Otherwise the
@@ -313,8 +394,19 @@ def plan_runs(config: Path, targets: Sequence[str], read_lines: LineReader) -> l
     """
     ordered = sorted(set(targets))
     files = rule_files(config)
+    return _plain_runs(config, files, ordered) + _prefiltered_runs(files, ordered, read_lines)
+
+
+def _plain_runs(config: Path, files: Sequence[RuleFile], ordered: list[str]) -> list[Run]:
+    if not ordered:
+        return []
     if all(f.prefilters is None for f in files):
-        return [((str(config),), ordered)] if ordered else []
+        return [((str(config),), ordered)]
+    plain = tuple(str(f.path) for f in files if f.prefilters is None)
+    return [(plain, ordered)] if plain else []
+
+
+def _prefiltered_runs(files: Sequence[RuleFile], ordered: list[str], read_lines: LineReader) -> list[Run]:
     texts: dict[str, Optional[str]] = {}
 
     def text_of(path: str) -> Optional[str]:
@@ -323,10 +415,7 @@ def plan_runs(config: Path, targets: Sequence[str], read_lines: LineReader) -> l
             texts[path] = None if lines is None else "\n".join(lines)
         return texts[path]
 
-    runs: list[tuple[tuple[str, ...], list[str]]] = []
-    plain = tuple(str(f.path) for f in files if f.prefilters is None)
-    if plain and ordered:
-        runs.append((plain, ordered))
+    runs: list[Run] = []
     for f in files:
         if f.prefilters is not None:
             wanted = [p for p in ordered if f.wants(text_of(p))]
@@ -360,44 +449,62 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
     raw_results: list[dict[str, Any]] = []
     problems: list[FileProblem] = []
     version = "unknown"
-    chunks = [(configs, chunk) for configs, run_targets in plan_runs(config, ordered, read_lines)
-              for chunk in chunk_targets(run_targets, argv_budget)]
-    for configs, chunk in chunks:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise ToolError(TOOL, f"timed out after {timeout:g} s and was stopped", hint=TIMEOUT_HINT)
-        jobs = ("--jobs=1",) if _total_bytes(root, chunk) < SINGLE_JOB_BYTES else ()
-        args = [*BASE_ARGS, *jobs, *(a for c in configs for a in ("--config", c)), *("./" + p for p in chunk)]
-        try:
-            run = run_tool(TOOL, args, timeout=remaining, ok_codes=tuple(range(0, 128)), cwd=str(root), env=ENV)
-        except ToolError as exc:
-            if exc.returncode is None and exc.problem.startswith("timed out"):
-                # report the configured budget, not what was left of it for this chunk
-                raise ToolError(TOOL, f"timed out after {timeout:g} s and was stopped", hint=TIMEOUT_HINT,
-                                argv=exc.argv) from None
-            raise
-        if run.returncode != 0:
-            try:
-                details = _errors_summary(_load_json(run.stdout, ""))
-            except ToolError:
-                details = ""
-            meaning = EXIT_MEANINGS.get(run.returncode, "unexpected status")
-            raise ToolError(TOOL, f"exited with status {run.returncode} ({meaning})",
-                            hint=details + HINT, returncode=run.returncode, stderr=run.stderr)
-        data = _load_json(run.stdout, run.stderr)
-        results, found = _validate(data, set(chunk))
-        raw_results.extend(results)
-        problems.extend(found)
-        if isinstance(data.get("version"), str) and data["version"].strip():
-            version = data["version"].strip()
+    files = rule_files(config)
+    runs = 0
+    # The prefilters read every target (~0.5 s for 1,600 files): done on a second thread while
+    # the first semgrep process runs, whose wait releases the interpreter lock.
+    with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="semgrep-prefilter") as pool:
+        later = pool.submit(_prefiltered_runs, files, ordered, read_lines)
+        first = _plain_runs(config, files, ordered)
+        for batch in (lambda: first, later.result):
+            for configs, run_targets in batch():
+                for chunk in chunk_targets(run_targets, argv_budget):
+                    runs += 1
+                    data = _run_once(root, configs, chunk, deadline, timeout)
+                    results, found = _validate(data, set(chunk))
+                    raw_results.extend(results)
+                    problems.extend(found)
+                    if isinstance(data.get("version"), str) and data["version"].strip():
+                        version = data["version"].strip()
     matches = _matches(raw_results, set(ordered), read_lines)
     return SemgrepScan(
         matches=tuple(matches),
         problems=tuple(sorted(set(problems), key=lambda f: (f.path, f.rule or "", f.reason))),
         targets=frozenset(ordered),
         version=version,
-        runs=len(chunks),
+        runs=runs,
     )
+
+
+def _run_once(root: Path, configs: Sequence[str], chunk: Sequence[str], deadline: float,
+              timeout: float) -> dict[str, Any]:
+    """One semgrep process on ``chunk`` with the rule files ``configs``; its parsed JSON report.
+
+    Raises:
+        ToolError: see :func:`scan`.
+    """
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise ToolError(TOOL, f"timed out after {timeout:g} s and was stopped", hint=TIMEOUT_HINT)
+    jobs = ("--jobs=1",) if _total_bytes(root, chunk) < SINGLE_JOB_BYTES else ()
+    args = [*BASE_ARGS, *jobs, *(a for c in configs for a in ("--config", c)), *("./" + p for p in chunk)]
+    try:
+        run = run_tool(TOOL, args, timeout=remaining, ok_codes=tuple(range(0, 128)), cwd=str(root), env=ENV)
+    except ToolError as exc:
+        if exc.returncode is None and exc.problem.startswith("timed out"):
+            # report the configured budget, not what was left of it for this chunk
+            raise ToolError(TOOL, f"timed out after {timeout:g} s and was stopped", hint=TIMEOUT_HINT,
+                            argv=exc.argv) from None
+        raise
+    if run.returncode != 0:
+        try:
+            details = _errors_summary(_load_json(run.stdout, ""))
+        except ToolError:
+            details = ""
+        meaning = EXIT_MEANINGS.get(run.returncode, "unexpected status")
+        raise ToolError(TOOL, f"exited with status {run.returncode} ({meaning})",
+                        hint=details + HINT, returncode=run.returncode, stderr=run.stderr)
+    return _load_json(run.stdout, run.stderr)
 
 
 def _total_bytes(root: Path, paths: Sequence[str]) -> int:
@@ -658,4 +765,4 @@ def _id_matches(rule: str, given: str) -> bool:
     return given == rule or given.endswith("." + rule)
 
 
-__all__ = ["FileProblem", "RuleFile", "SemgrepMatch", "SemgrepScan", "plan_runs", "rule_checks", "rule_files", "chunk_targets", "nosem_suppressed", "scan", "TOOL"]
+__all__ = ["Condition", "FileProblem", "RuleFile", "SemgrepMatch", "SemgrepScan", "plan_runs", "rule_checks", "rule_files", "chunk_targets", "nosem_suppressed", "scan", "TOOL"]

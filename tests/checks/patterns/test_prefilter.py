@@ -50,12 +50,18 @@ CASES: dict[str, tuple[str, bool]] = {
     "flask_alias.py": ("import flask as f\nimport traceback as tb\n\ndef view():\n    return f.jsonify(tb.format_exc())\n", True),
     "from_import.py": ("from flask import jsonify\nfrom traceback import format_exc\n\n"
                        "def view():\n    return jsonify(format_exc())\n", True),
+    "fstring_route.py": ('@bp.route(f"/{PREFIX}/x")\ndef view():' + HANDLER, True),
+    "stacked.py": ('@login_required\n@cache(timeout=5)\n@bp.post("/x")\ndef view():' + HANDLER, True),
+    "async_view.py": ('@api.put("/x")\nasync def view():' + HANDLER, True),
     # no source: cannot match, so it may be left out
     "no_source.py": ('@bp.route("/x")\ndef view():\n    return {"ok": True}\n', False),
     # a source but no sink: plain decorators, no framework
     "no_sink.py": ("import functools\n\n@property\ndef view():" + HANDLER, False),
+    # decorators with arguments that end on their own line and name no route word: no sink
+    "no_sink_args.py": ('@deprecated("use view2 (faster)", since=[1, 2])\n@lru_cache(maxsize=None)  # (cached\n'
+                        "def view():" + HANDLER, False),
 }
-MUST_SKIP = {"no_source.py", "no_sink.py"}
+MUST_SKIP = {"no_source.py", "no_sink.py", "no_sink_args.py"}
 
 
 def _prefiltered_file() -> adapter.RuleFile:
@@ -104,11 +110,28 @@ def test_plan_runs_splits_only_prefiltered_rule_files(tmp_path: Path) -> None:
     assert adapter.plan_runs(RULES_DIR, [], lambda p: None) == []
 
 
+@pytest.mark.parametrize("line, continues", [
+    ("@app.route('/x')", False),
+    ("@property", False),
+    ("@deprecated('a (b')", False),
+    ("@cached  # (", False),
+    ("@(app", True),
+    ("@make('cfg',", True),
+    ("@app \\", True),
+    ('@registry("""', True),
+    ("@reg('abc\\", True),
+    ("@app(')", True),
+])
+def test_a_decorator_line_continues_only_as_python_says(line: str, continues: bool) -> None:
+    assert adapter._continues(line) is continues
+
+
 def test_a_broken_prefilter_is_an_installation_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text("rules:\n  - id: x\n    metadata:\n      readiness-prefilter: ['(unclosed']\n", encoding="utf-8")
     with pytest.raises(adapter.ToolError, match="cannot read rule file bad.yml"):
         adapter.rule_files(bad)
-    bad.write_text("rules:\n  - id: x\n    metadata:\n      readiness-prefilter: 'not a list'\n", encoding="utf-8")
-    with pytest.raises(adapter.ToolError):
-        adapter.rule_files(bad)
+    for entry in ("'not a list'", "[{decorator-with: ['a b']}]", "[{regex: 1}]", "[{other: x}]", "[{}]", "[3]"):
+        bad.write_text(f"rules:\n  - id: x\n    metadata:\n      readiness-prefilter: {entry}\n", encoding="utf-8")
+        with pytest.raises(adapter.ToolError):
+            adapter.rule_files(bad)
