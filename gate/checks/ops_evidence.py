@@ -231,12 +231,12 @@ def _pivot_index(literal: str, char: str) -> int:
     return next((k for k, c in enumerate(literal) if c == char and k < len(literal) - 1), literal.index(char))
 
 
-def _group_cost(char: str, members: Sequence[str]) -> float:
+def _group_cost(char: str, behind_only: int) -> float:
     """Rough cost of one group pattern pivoting on ``char``, in passes over the text: the pass,
-    plus a match attempt at every occurrence of ``char``, dearer for each member whose
-    alternative must start with a look-behind (``char`` is its last character) because it
-    cannot be rejected at a glance (measured: about 0.03 and 0.02 passes per per-mille)."""
-    behind_only = sum(1 for m in members if _pivot_index(m, char) == len(m) - 1 > 0)
+    plus a match attempt at every occurrence of ``char``, dearer for each of the
+    ``behind_only`` members whose alternative must start with a look-behind (``char`` is its
+    last character) because it cannot be rejected at a glance (measured: about 0.03 and 0.02
+    passes per per-mille)."""
     return 1.0 + _CHAR_FREQUENCY.get(char, 1) * (0.03 + 0.02 * behind_only)
 
 
@@ -304,13 +304,23 @@ def literal_groups(literals: tuple[str, ...]) -> tuple[LiteralGroup, ...]:
     if any(not lit for lit in literals):
         raise ValueError("empty literal")
     todo = set(literals)
+    holding: dict[str, set[str]] = {}
+    for lit in literals:
+        for c in lit:
+            holding.setdefault(c, set()).add(lit)
+    behind = {(c, lit): _pivot_index(lit, c) == len(lit) - 1 > 0 for c, lits in holding.items() for lit in lits}
     chosen: dict[str, list[str]] = {}
     while todo:
-        best: Optional[tuple[tuple[float, str], str, list[str]]] = None
-        for char in sorted({c for lit in todo for c in lit}):
-            covers = sorted(lit for lit in todo if char in lit)
-            have = chosen.get(char, [])
-            extra = _group_cost(char, have + covers) - (_group_cost(char, have) if have else 0.0)
+        best: Optional[tuple[tuple[float, str], str, set[str]]] = None
+        for char in sorted(holding):
+            covers = holding[char] & todo
+            if not covers:
+                continue
+            more_behind = sum(behind[char, lit] for lit in covers)
+            if char in chosen:  # joining a pattern already paid for: only the added look-behinds
+                extra = _group_cost(char, more_behind) - _group_cost(char, 0)
+            else:
+                extra = _group_cost(char, more_behind)
             key = (extra / len(covers), char)
             if best is None or key < best[0]:
                 best = (key, char, covers)
