@@ -250,8 +250,7 @@ lines and searches the file as a whole (same result; bounds the work on hostile 
 
 
 class LiteralGroup(NamedTuple):
-    """One pattern of :func:`literal_groups` and the literals it finds (``str``, or ``bytes`` in
-    the form :meth:`encoded` gives)."""
+    """One pattern of :func:`literal_groups` and the literals it finds (``str``, or ``bytes``)."""
 
     pattern: "re.Pattern[Any]"
     """Matches at the pivot character of each occurrence of a member (and nowhere else)."""
@@ -259,11 +258,6 @@ class LiteralGroup(NamedTuple):
     offsets: tuple[int, ...]
     """For each member, the index of the pivot in it: an occurrence of ``members[k]`` starts
     ``offsets[k]`` characters before a match of ``pattern``."""
-
-    def encoded(self) -> "LiteralGroup":
-        """The same group over ``bytes`` (ASCII literals)."""
-        return LiteralGroup(re.compile(self.pattern.pattern.encode("ascii")),
-                            tuple(m.encode("ascii") for m in self.members), self.offsets)
 
     def present(self, text: Any) -> list[Any]:
         """The members ``text`` contains: tested at the pattern's matches only, not by a
@@ -288,7 +282,7 @@ class LiteralGroup(NamedTuple):
 
 
 @functools.lru_cache(maxsize=32)
-def literal_groups(literals: tuple[str, ...]) -> tuple[LiteralGroup, ...]:
+def literal_groups(literals: tuple[str, ...], as_bytes: bool = False) -> tuple[LiteralGroup, ...]:
     """Patterns that together find whether a text contains any of ``literals``, in few passes.
 
     Returns :class:`LiteralGroup` s: ``pattern.search(text)`` is not None exactly when ``text``
@@ -299,7 +293,8 @@ def literal_groups(literals: tuple[str, ...]) -> tuple[LiteralGroup, ...]:
     (``b(?:ackup|org|…)``, ``k(?:up(?<=backup)|6)``), so a match at a pivot exists exactly when
     the member occurs around it. Pivots are chosen greedily to cover every literal at a low
     estimated cost (:func:`_group_cost`); the choice affects speed only. Empty literals are not
-    allowed (ValueError).
+    allowed (ValueError). ``as_bytes``: patterns and members as ``bytes`` (ASCII literals), to
+    search raw file contents.
     """
     if any(not lit for lit in literals):
         raise ValueError("empty literal")
@@ -339,8 +334,13 @@ def literal_groups(literals: tuple[str, ...]) -> tuple[LiteralGroup, ...]:
         alternatives = [re.escape(first) + (f"(?:{'|'.join(tails)})" if len(tails) > 1 else tails[0])
                         for first, tails in sorted(by_first.items(), key=lambda kv: (kv[0] == "", kv[0]))]
         ordered = tuple(sorted(members))
-        groups.append(LiteralGroup(re.compile(f"{re.escape(char)}(?:{'|'.join(alternatives)})"), ordered,
-                                   tuple(_pivot_index(m, char) for m in ordered)))
+        source = f"{re.escape(char)}(?:{'|'.join(alternatives)})"
+        offsets = tuple(_pivot_index(m, char) for m in ordered)
+        if as_bytes:
+            groups.append(LiteralGroup(re.compile(source.encode("ascii")), tuple(m.encode("ascii") for m in ordered),
+                                       offsets))
+        else:
+            groups.append(LiteralGroup(re.compile(source), ordered, offsets))
     return tuple(groups)
 
 
@@ -364,7 +364,7 @@ class LiteralIndex:
         """The literals the index answers for (lower-case ASCII)."""
         if any(not lit.isascii() or lit != lit.lower() for lit in self.literals):
             raise ValueError("LiteralIndex literals must be lower-case ASCII")
-        self._groups = tuple(group.encoded() for group in literal_groups(tuple(sorted(self.literals))))
+        self._groups = literal_groups(tuple(sorted(self.literals)), as_bytes=True)
         self._found: dict[str, frozenset[str]] = {}
         self._errors: dict[str, InventoryError] = {}
 
