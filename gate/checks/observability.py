@@ -39,8 +39,10 @@ installed library that nothing uses logs nothing); the finding says it is declar
 usually means the wiring is missing.
 
 Efficiency (issue #6: all evidence checks in under a second on 10,000 files): one pass over
-the inventory; each candidate file is read once; a substring test picks the Python files worth
-a look; imports and string references are found with line patterns (``import`` statements at
+the inventory; the run's shared literal index (:func:`gate.checks.ops_evidence.literal_index`,
+which the rollback, backups and load-test checks reuse) tells from each module's raw bytes
+whether it holds a hint word or a quoted health path, so most modules are never decoded or
+searched again; imports and string references are found with line patterns (``import`` statements at
 the start of a line — one inside a docstring would also count, an accepted imprecision);
 :mod:`ast` parses only modules that contain a health-path literal or a ``Formatter`` subclass.
 A YAML file is parsed only if it mentions ``alert`` or ``receivers``. YAML is parsed with :func:`gate.config.parse_yaml` (alias expansion

@@ -5,6 +5,12 @@ These checks ask the same questions of a repository: is there a file *named* lik
 known command (``pg_dump``), is a date declared in ``readiness.yml`` fresh. The answers live
 here once. Everything reads through the :class:`~gate.inventory.Inventory`, so a symlink that
 leaves the tree, a file over the size cap or a binary file is never evidence.
+
+Speed (issue #6: evidence checks run on the whole tree even in diff mode, so they set the floor
+of a pull request's run): the words these checks and ``observability`` look for are found in
+every file at once, from its raw bytes, by a :class:`LiteralIndex` shared through the run
+(a handful of regex passes, :func:`literal_groups`); only the files and lines holding a word
+are searched with the checks' own patterns, and the results are those of searching everything.
 """
 
 from __future__ import annotations
