@@ -29,7 +29,11 @@ it from an OSV API base URL.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import os
+import re
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -39,7 +43,7 @@ from typing import Any, Optional, Sequence
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from gate.scanners.process import ToolError, run_tool, tool_version
+from gate.scanners.process import ToolError, installed_version, run_tool, tool_version
 
 TOOL = "pip-audit"
 DEFAULT_OSV_BASE = "https://api.osv.dev"
@@ -153,6 +157,40 @@ def audit_pins(pins: Sequence[tuple[str, str]], *, service: str = "osv", osv_bas
     return AuditResult(tuple(results), version, len(groups), time.monotonic() - start)
 
 
+def pip_version_answer(tmp: str) -> dict[str, str]:
+    """Environment that answers pip-audit's start-up question about pip without starting pip.
+
+    pip-audit imports ``pip_api``, which runs ``<python> -m pip --version`` at import time
+    (``pip_api/_version.py``; ~0.2 s of CPU, a quarter of pip-audit's start-up), with
+    ``<python>`` taken from ``PIPAPI_PYTHON_LOCATION`` when set. With ``--disable-pip`` and a
+    requirements file pip-audit needs nothing else from pip (it reads the version only to
+    locate pip's cache, and ``--cache-dir`` is always given). When pip-audit is this
+    environment's own console script, its pip is this environment's pip, so a two-line shell
+    script in ``tmp`` that prints ``pip <that version> from ...`` gives pip_api the answer pip
+    would. Returns ``{}`` (pip_api asks pip itself) when that cannot be known or the script
+    cannot run (no ``/bin/sh``, a ``noexec`` temporary directory), or when the variable is
+    already set.
+    """
+    if os.name != "posix" or os.environ.get("PIPAPI_PYTHON_LOCATION") or installed_version(TOOL) is None:
+        return {}
+    try:
+        pip_version = importlib.metadata.version("pip")
+    except importlib.metadata.PackageNotFoundError:
+        return {}
+    if not re.fullmatch(r"[0-9A-Za-z.+!-]+", pip_version):
+        return {}
+    stub = Path(tmp) / "pip-version"
+    stub.write_text(f'#!/bin/sh\necho "pip {pip_version} from readiness-gate (pip_api answer)"\n', encoding="utf-8")
+    stub.chmod(0o700)
+    try:
+        out = subprocess.run([str(stub), "-m", "pip", "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if out.returncode != 0 or out.stdout.split(" ")[1:2] != [pip_version]:
+        return {}
+    return {"PIPAPI_PYTHON_LOCATION": str(stub)}
+
+
 def _run_batch(group: list[tuple[str, str]], service: str, osv_base: Optional[str],
                timeout: float, configured_timeout: float) -> list[AuditedDependency]:
     with tempfile.TemporaryDirectory(prefix="readiness-gate-pip-audit-") as tmp:
@@ -173,7 +211,7 @@ def _run_batch(group: list[tuple[str, str]], service: str, osv_base: Optional[st
         # Run in the temporary directory: pip-audit never sees the repository at all.
         try:
             run = run_tool(TOOL, args, timeout=timeout, ok_codes=(0, 1), cwd=tmp,
-                           env={"PIP_AUDIT_PROGRESS_SPINNER": "off", "PIP_NO_INPUT": "1"})
+                           env={"PIP_AUDIT_PROGRESS_SPINNER": "off", "PIP_NO_INPUT": "1", **pip_version_answer(tmp)})
         except ToolError as exc:
             if exc.returncode is None and "timed out" not in exc.problem:
                 raise  # missing or could not start: run_tool's message says how to install it
