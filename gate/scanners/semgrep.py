@@ -224,6 +224,11 @@ _DECORATOR_LINE = re.compile(r"(?:\A|(?<=[\r\n]))[ \t\f]*@[^\r\n]*")
 """A physical line starting (after indentation) with ``@``. Python ends lines at ``\r\n``,
 ``\r`` or ``\n`` and indents with spaces, tabs and form feeds, nothing else."""
 
+MAX_TOKENIZED_LINES = 2000
+"""Decorator lines tokenized per file before :meth:`Condition.holds` gives up and says "may hold"
+(the file is scanned): a hostile file of a million one-line decorators costs milliseconds, not
+minutes; real files have a few hundred at most."""
+
 _MAY_CONTINUE = re.compile(r"[(\[{'\"\\]")
 """A physical line without any of these characters cannot continue onto the next one: Python
 joins lines only inside brackets, inside a triple-quoted string, or after a backslash."""
@@ -266,10 +271,15 @@ class Condition:
         if self.regex is not None and self.regex.search(text):
             return True
         if self.decorator_words is not None:
+            tokenized = 0
             for m in _DECORATOR_LINE.finditer(text):
                 line = m.group(0)
-                if self.decorator_words.search(line) or _continues(line):
+                if self.decorator_words.search(line):
                     return True
+                if _MAY_CONTINUE.search(line):
+                    tokenized += 1
+                    if tokenized > MAX_TOKENIZED_LINES or _continues(line):
+                        return True
         return False
 
     @classmethod

@@ -135,3 +135,11 @@ def test_a_broken_prefilter_is_an_installation_error(tmp_path: Path) -> None:
         bad.write_text(f"rules:\n  - id: x\n    metadata:\n      readiness-prefilter: {entry}\n", encoding="utf-8")
         with pytest.raises(adapter.ToolError):
             adapter.rule_files(bad)
+
+
+def test_a_hostile_file_of_decorators_is_not_tokenized_line_by_line() -> None:
+    """Past MAX_TOKENIZED_LINES decorator lines the prefilter stops and hands the file over."""
+    text = "raise Exception\n" + "@a(1)\n" * (adapter.MAX_TOKENIZED_LINES + 1)
+    assert _prefiltered_file().wants(text)
+    few = "raise Exception\n" + "@a(1)\n" * 100
+    assert not _prefiltered_file().wants(few)
