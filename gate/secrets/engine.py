@@ -293,7 +293,9 @@ def _plan(stage_dir: str, todo: list[tuple[str, bytes, str]], *, reduce: bool, j
     workers = jobs or os.cpu_count() or 1
     total = sum(len(d) for _, d, _ in todo)
     if total < PARALLEL_MIN_BYTES or workers <= 1 or len(todo) < 2:
-        return planner.plan_staged(stage_dir, [p for p, _, _ in todo], reduce)
+        # In this process, without plugin confirmation: detect-secrets is then imported here only
+        # for an INI-like file its transformers might parse (prefilter.transformable).
+        return planner.plan_staged(stage_dir, [p for p, _, _ in todo], reduce, confirm=False)
     # Greedy split by size, largest first, so workers finish together.
     groups: list[list[str]] = [[] for _ in range(min(workers, len(todo)))]
     loads = [0] * len(groups)

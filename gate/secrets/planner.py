@@ -25,8 +25,15 @@ def staged_path(stage_dir: str, rel: str) -> str:
     return os.path.join(stage_dir, *PurePosixPath(rel).parts)
 
 
-def plan_staged(stage_dir: str, paths: list[str], reduce: bool) -> dict[str, tuple[str, tuple[int, ...]]]:
+def plan_staged(stage_dir: str, paths: list[str], reduce: bool,
+                confirm: bool = True) -> dict[str, tuple[str, tuple[int, ...]]]:
     """Plan and apply the plan for each staged path; return ``{path: (kind, lines)}``.
+
+    ``confirm``: run the plugins' own ``analyze_line`` on candidate lines to drop those no plugin
+    reports (:func:`gate.secrets.prefilter.confirmed`). Without it every candidate line is kept,
+    which is still exact (detect-secrets decides) and spares importing detect-secrets into the
+    calling process: worth it for a handful of files, where the import costs more than the
+    lines it would save.
 
     Raises:
         OSError: a staged file cannot be read or rewritten.
@@ -35,7 +42,7 @@ def plan_staged(stage_dir: str, paths: list[str], reduce: bool) -> dict[str, tup
     from gate.secrets.engine import expected_plugins
 
     anchors = prefilter.anchors_for(expected_plugins()) if reduce else None
-    objects = prefilter.plugin_objects_for(expected_plugins()) if reduce else {}
+    objects = prefilter.plugin_objects_for(expected_plugins()) if reduce and confirm else {}
     out: dict[str, tuple[str, tuple[int, ...]]] = {}
     for rel in paths:
         full = staged_path(stage_dir, rel)

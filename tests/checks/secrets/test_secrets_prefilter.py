@@ -63,3 +63,39 @@ def test_risky_parses_are_left_to_detect_secrets() -> None:
     assert prefilter.plan_file("bomb.ini", bomb.encode(), bomb, anchors).kind == "whole"
     assert prefilter.plan_file("c.yaml", b"a: &x [1]\n", "a: &x [1]\n", anchors).kind == "whole"
     assert time.monotonic() - start < 1
+
+
+def test_typed_suffixes_agree_with_detect_secrets() -> None:
+    """prefilter knows which files detect-secrets types as OTHER without importing it."""
+    from detect_secrets.util.filetype import FileType, determine_file_type
+
+    names = [f"f{ext}" for ext in prefilter.TYPED_SUFFIXES]
+    names += [f"f{ext.upper()}" for ext in prefilter.TYPED_SUFFIXES]
+    names += ["Makefile", ".env", "a.b.py", "a.py.txt", "conf", "x.yaml.bak", ".ini", "dir.py/file",
+              "f.json", "f.rb", "f.sh", "f.txt", "f.md", "f.env", "f.jsx", "f.ts", "f.h", "f.hpp", "f.kt"]
+    for name in names:
+        assert prefilter._is_type_other(name) == (determine_file_type(name) == FileType.OTHER), name
+
+
+def test_a_small_scan_does_not_import_detect_secrets_into_the_gate(tmp_path) -> None:
+    """Below engine.PARALLEL_MIN_BYTES planning runs in the gate's own process, without plugin
+    confirmation, so detect-secrets (and requests) are not imported there (~0.25 s of CPU in a
+    diff-mode run). The secret is still found, by the detect-secrets process."""
+    import json
+    import sys
+
+    from helpers import write_tree
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    root = write_tree(tmp_path / "repo", {"app.py": f'TOKEN = "{token}"\n', "README.md": "hello\n",
+                                          "settings.cfg": "debug = true\n", "notes.txt": "x\n"})
+    code = ("import sys, json\nfrom pathlib import Path\nfrom gate.inventory import build_inventory\n"
+            "from gate.secrets import engine\n"
+            "inv = build_inventory(Path(sys.argv[1]))\n"
+            "out = engine.scan(inv, inv.text_files(), timeout=120)\n"
+            "print(json.dumps([[s.path, s.line, s.type_name] for s in out.secrets]))\n"
+            "print('detect_secrets' in sys.modules)\n")
+    run = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr[-2000:]
+    found, imported = run.stdout.strip().splitlines()
+    assert ["app.py", 1, "GitHub Token"] in json.loads(found)
+    assert imported == "False"
