@@ -115,16 +115,16 @@ def run_shared_scan(context: CheckContext, plan: ScanPlan) -> semgrep.SemgrepSca
     # an in-tree symlink is scanned as its target; read it back through the listed name
     listed = {target: p for p, target in plan.scan_paths.items()}
 
-    def read_lines(path: str) -> Optional[list[str]]:
-        # through the inventory (never the filesystem directly); split as semgrep counts lines
+    def read_text(path: str) -> Optional[str]:
+        # through the inventory (never the filesystem directly)
         try:
-            return inventory.read_text(listed.get(path, path)).split("\n")
+            return inventory.read_text(listed.get(path, path))
         except InventoryError:
             return None
 
     def do_scan() -> semgrep.SemgrepScan:
         return semgrep.scan(inventory.root, plan.targets, config=policy_file("semgrep"),
-                            timeout=plan.timeout, read_lines=read_lines)
+                            timeout=plan.timeout, read_text=read_text)
 
     return context.shared.once(SHARED_KEY, do_scan)
 

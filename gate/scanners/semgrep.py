@@ -188,9 +188,9 @@ class SemgrepScan:
     more when argv had to be chunked."""
 
 
-LineReader = Callable[[str], Optional[list[str]]]
-"""Returns the lines (split on ``\\n`` only, as semgrep counts them) of a repository-relative
-path, or None when it cannot be read."""
+TextReader = Callable[[str], Optional[str]]
+"""Returns the text of a repository-relative path (read through the inventory), or None when it
+cannot be read. The adapter splits it into lines on ``\\n`` only, as semgrep counts them."""
 
 
 def chunk_targets(paths: Sequence[str], budget: int = ARGV_BUDGET_BYTES) -> list[list[str]]:
@@ -235,14 +235,16 @@ joins lines only inside brackets, inside a triple-quoted string, or after a back
 
 
 def _continues(line: str) -> bool:
-    """True unless ``line``, read as the start of a logical line, provably ends on itself.
+    """True unless ``line``, read as the start of a logical line, provably ends on itself
+    (:data:`_MAY_CONTINUE`, then :func:`_tokenizes_open`)."""
+    return bool(_MAY_CONTINUE.search(line)) and _tokenizes_open(line)
 
-    Decided by Python's own ``tokenize``: an open bracket, an unterminated triple-quoted string
-    or a trailing backslash raise ``TokenError`` (EOF in a multi-line statement or string). An
-    error token, or any other exception, also counts as "continues" (a broken line is left to
-    semgrep)."""
-    if not _MAY_CONTINUE.search(line):
-        return False
+
+def _tokenizes_open(line: str) -> bool:
+    """Python's own ``tokenize`` on ``line`` alone: an open bracket, an unterminated
+    triple-quoted string or a trailing backslash raise ``TokenError`` (EOF in a multi-line
+    statement or string). An error token, or any other exception, also counts as open (a broken
+    line is left to semgrep)."""
     try:
         for tok in tokenize.generate_tokens(io.StringIO(line.lstrip(" \t\f") + "\n").readline):
             if tok.type == tokenize.ERRORTOKEN:
@@ -276,9 +278,9 @@ class Condition:
                 line = m.group(0)
                 if self.decorator_words.search(line):
                     return True
-                if _MAY_CONTINUE.search(line):
+                if _MAY_CONTINUE.search(line):  # else it ends on itself (see _continues)
                     tokenized += 1
-                    if tokenized > MAX_TOKENIZED_LINES or _continues(line):
+                    if tokenized > MAX_TOKENIZED_LINES or _tokenizes_open(line):
                         return True
         return False
 
@@ -391,7 +393,7 @@ Run = tuple[tuple[str, ...], list[str]]
 """One semgrep process's ``(config arguments, sorted targets)``."""
 
 
-def plan_runs(config: Path, targets: Sequence[str], read_lines: LineReader) -> list[Run]:
+def plan_runs(config: Path, targets: Sequence[str], read_text: TextReader) -> list[Run]:
     """Which rules run on which targets: ``[(config args, sorted targets), ...]``, empty runs left out.
 
     When no rule has a prefilter that is one run of ``config`` on every target. Otherwise the
@@ -404,7 +406,7 @@ def plan_runs(config: Path, targets: Sequence[str], read_lines: LineReader) -> l
     """
     ordered = sorted(set(targets))
     files = rule_files(config)
-    return _plain_runs(config, files, ordered) + _prefiltered_runs(files, ordered, read_lines)
+    return _plain_runs(config, files, ordered) + _prefiltered_runs(files, ordered, read_text)
 
 
 def _plain_runs(config: Path, files: Sequence[RuleFile], ordered: list[str]) -> list[Run]:
@@ -416,15 +418,8 @@ def _plain_runs(config: Path, files: Sequence[RuleFile], ordered: list[str]) -> 
     return [(plain, ordered)] if plain else []
 
 
-def _prefiltered_runs(files: Sequence[RuleFile], ordered: list[str], read_lines: LineReader) -> list[Run]:
-    texts: dict[str, Optional[str]] = {}
-
-    def text_of(path: str) -> Optional[str]:
-        if path not in texts:
-            lines = read_lines(path)
-            texts[path] = None if lines is None else "\n".join(lines)
-        return texts[path]
-
+def _prefiltered_runs(files: Sequence[RuleFile], ordered: list[str], read_text: TextReader) -> list[Run]:
+    text_of = functools.lru_cache(maxsize=None)(read_text)  # each target read once for all rule files
     runs: list[Run] = []
     for f in files:
         if f.prefilters is not None:
@@ -435,7 +430,7 @@ def _prefiltered_runs(files: Sequence[RuleFile], ordered: list[str], read_lines:
 
 
 def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
-         read_lines: LineReader, argv_budget: int = ARGV_BUDGET_BYTES) -> SemgrepScan:
+         read_text: TextReader, argv_budget: int = ARGV_BUDGET_BYTES) -> SemgrepScan:
     """Run semgrep with the rules in ``config`` on ``targets`` (paths relative to ``root``).
 
     Rules with a :data:`PREFILTER_KEY` only see the targets they could match
@@ -446,8 +441,8 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
         targets: repository-relative POSIX paths of regular files to scan (never symlinks).
         config: directory (or file) of semgrep rules.
         timeout: seconds for the whole scan, all chunks together.
-        read_lines: how to read a target's lines (through the inventory) for nosemgrep and
-            fingerprints.
+        read_text: how to read a target's text (through the inventory), for the rule prefilters,
+            nosemgrep and fingerprints.
         argv_budget: bytes of target paths per semgrep process (:func:`chunk_targets`).
 
     Raises:
@@ -464,7 +459,7 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
     # The prefilters read every target (~0.5 s for 1,600 files): done on a second thread while
     # the first semgrep process runs, whose wait releases the interpreter lock.
     with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="semgrep-prefilter") as pool:
-        later = pool.submit(_prefiltered_runs, files, ordered, read_lines)
+        later = pool.submit(_prefiltered_runs, files, ordered, read_text)
         first = _plain_runs(config, files, ordered)
         for batch in (lambda: first, later.result):
             for configs, run_targets in batch():
@@ -476,7 +471,7 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
                     problems.extend(found)
                     if isinstance(data.get("version"), str) and data["version"].strip():
                         version = data["version"].strip()
-    matches = _matches(raw_results, set(ordered), read_lines)
+    matches = _matches(raw_results, set(ordered), read_text)
     return SemgrepScan(
         matches=tuple(matches),
         problems=tuple(sorted(set(problems), key=lambda f: (f.path, f.rule or "", f.reason))),
@@ -675,7 +670,7 @@ def _rule_id(check_id: str) -> str:
     return check_id.rsplit(".", 1)[-1]
 
 
-def _matches(results: Iterable[dict[str, Any]], targets: set[str], read_lines: LineReader) -> list[SemgrepMatch]:
+def _matches(results: Iterable[dict[str, Any]], targets: set[str], read_text: TextReader) -> list[SemgrepMatch]:
     out: list[SemgrepMatch] = []
     seen: dict[tuple[str, str, str], int] = {}
     cache: dict[str, Optional[list[str]]] = {}
@@ -704,7 +699,8 @@ def _matches(results: Iterable[dict[str, Any]], targets: set[str], read_lines: L
         parsed.append((path, line, rule, check, message, severity_name))
     for path, line, rule, check, message, severity_name in sorted(parsed):
         if path not in cache:
-            cache[path] = read_lines(path)
+            content = read_text(path)
+            cache[path] = None if content is None else content.split("\n")  # as semgrep counts lines
         lines = cache[path]
         text = lines[line - 1] if lines is not None and 0 < line <= len(lines) else ""
         normalised = " ".join(text.split())

@@ -425,7 +425,7 @@ def test_fingerprints_are_stable_when_lines_move(tmp_path: Path) -> None:
 
     def scan() -> list[tuple[int, str]]:
         result = semgrep.scan(root, ["a.py"], config=rule, timeout=300,
-                              read_lines=lambda p: (root / p).read_text(encoding="utf-8").split("\n"))
+                              read_text=lambda p: (root / p).read_text(encoding="utf-8"))
         return [(m.line, m.fingerprint) for m in result.matches]
 
     first = scan()

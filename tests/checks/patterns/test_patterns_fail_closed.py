@@ -183,7 +183,7 @@ print(json.dumps({{"version": "1.0", "results": results, "errors": [], "paths": 
     targets = [f"pkg/module_{i:03d}.py" for i in range(40)] + ["-rf.py"]
     monkeypatch.setenv("READINESS_GATE_SEMGREP_BIN", str(fake))
     result = semgrep.scan(tmp_path, targets, config=tmp_path, timeout=60,
-                          read_lines=lambda p: ["try: pass"], argv_budget=200)
+                          read_text=lambda p: "try: pass", argv_budget=200)
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     assert result.runs == len(calls) > 1
     assert {m.path for m in result.matches} == set(targets)
@@ -205,7 +205,7 @@ print(json.dumps({{"version": "1.0", "results": [], "errors": [], "paths": {{"sc
     (tmp_path / "small.py").write_text("x = 1\n", encoding="utf-8")
     (tmp_path / "big.py").write_text("x = 1\n" * (semgrep.SINGLE_JOB_BYTES // 6 + 1), encoding="utf-8")
     for targets in (["small.py"], ["small.py", "big.py"]):
-        semgrep.scan(tmp_path, targets, config=tmp_path, timeout=60, read_lines=lambda p: ["x = 1"])
+        semgrep.scan(tmp_path, targets, config=tmp_path, timeout=60, read_text=lambda p: "x = 1")
     small, large = [json.loads(line) for line in log.read_text().splitlines()]
     assert "--jobs=1" in small
     assert not any(a.startswith(("--jobs", "-j")) for a in large)
@@ -224,4 +224,4 @@ def test_scan_raises_tool_error_directly(tmp_path: Path, monkeypatch: pytest.Mon
     """The adapter's contract: failures are ToolError (the check turns them into error)."""
     monkeypatch.setenv("READINESS_GATE_SEMGREP_BIN", str(_fake(tmp_path, "exit 0\n")))
     with pytest.raises(ToolError, match="printed no output"):
-        semgrep.scan(tmp_path, ["a.py"], config=tmp_path, timeout=10, read_lines=lambda p: None)
+        semgrep.scan(tmp_path, ["a.py"], config=tmp_path, timeout=10, read_text=lambda p: None)

@@ -99,7 +99,7 @@ def test_unreadable_text_is_always_handed_over() -> None:
 
 def test_plan_runs_splits_only_prefiltered_rule_files(tmp_path: Path) -> None:
     texts = {"a.py": CASES["one_line.py"][0], "b.py": "x = 1\n"}
-    runs = adapter.plan_runs(RULES_DIR, ["b.py", "a.py", "a.py"], lambda p: texts[p].split("\n"))
+    runs = adapter.plan_runs(RULES_DIR, ["b.py", "a.py", "a.py"], lambda p: texts[p])
     everything, taint = runs
     assert everything[1] == ["a.py", "b.py"]
     assert str(RULE) not in everything[0] and len(everything[0]) == len(list(RULES_DIR.glob("*.yml"))) - 1

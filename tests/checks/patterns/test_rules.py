@@ -177,10 +177,10 @@ def test_the_gates_engine_finds_what_the_semgrep_cli_finds(tmp_path: Path) -> No
     expected = {(r["check_id"].rsplit(".", 1)[-1], r["path"], r["start"]["line"])
                 for r in json.loads(cli.stdout)["results"]}
 
-    def read_lines(path: str) -> list[str]:
-        return (tmp_path / path).read_text(encoding="utf-8").split("\n")
+    def read_text(path: str) -> str:
+        return (tmp_path / path).read_text(encoding="utf-8")
 
-    scan = adapter.scan(tmp_path, targets, config=RULES_DIR, timeout=300, read_lines=read_lines)
+    scan = adapter.scan(tmp_path, targets, config=RULES_DIR, timeout=300, read_text=read_text)
     got = {(m.rule, m.path, m.line) for m in scan.matches}
     assert {rule for rule, _, _ in expected} == EXPECTED_RULES
     assert any(r == "django-debug-enabled" and p.startswith("proj/") for r, p, _ in expected)
