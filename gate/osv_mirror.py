@@ -191,8 +191,10 @@ def read_json_body(handler: BaseHTTPRequestHandler, limit: int = MAX_REQUEST_BYT
         return True, None
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """What every loopback HTTP server of the project shares (this mirror, and the OSV and
+    GitHub fakes of the tests): keep-alive HTTP/1.1, TCP_NODELAY, no access log."""
+
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     """TCP_NODELAY on each connection. Headers and body go out in separate writes; with Nagle
@@ -200,7 +202,12 @@ class _Handler(BaseHTTPRequestHandler):
     query per package: 24 pins took 1.8 s instead of 0.7 s). ``socketserver.StreamRequestHandler``."""
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """No access log: the mirror is an implementation detail of one run."""
+        """No access log on stderr (the mirror is an implementation detail of one run; the test
+        servers record what they were asked)."""
+
+
+class _Handler(LoopbackHandler):
+    server: "_Server"
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
         self._handle("GET", None)
