@@ -1,11 +1,11 @@
 """readiness.yml: finding, parsing, validating and merging it into one typed :class:`Config`.
 
-One loader, in this order (``../shared/STYLE.md``, after pre-commit's ``clientlib``):
+One loader, in this order (``docs/architecture.md``, after pre-commit's ``clientlib``):
 
 1. **Size cap** before parsing (:data:`MAX_CONFIG_BYTES`).
 2. **Safe YAML**: PyYAML's safe composer builds the node graph; we convert nodes ourselves so
    that alias expansion is bounded (:data:`MAX_NODES`; a "billion laughs" file is refused in
-   milliseconds, ``../shared/THREATS.md`` row 8), duplicate keys are errors, keys stay strings
+   milliseconds, ``docs/threats.md`` row 8), duplicate keys are errors, keys stay strings
    (YAML 1.1 would read ``on:`` as ``True``) and dates stay ``YYYY-MM-DD`` strings. Every
    value's line and column are kept.
 3. **JSON Schema** (``policies/readiness.schema.json``, draft 2020-12) validation; every error

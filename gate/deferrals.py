@@ -1,7 +1,7 @@
 """Deferrals: a lead's written, expiring permission to ship with a known gap.
 
 A deferral names a check (or one finding of it), a reason, the approving lead, an expiry date
-and a ticket (``../shared/CATALOGUE.md`` "Deferrals"). This module decides, for one check's
+and a ticket (``docs/checks.md`` "Deferrals"). This module decides, for one check's
 result, which deferrals cover it and what state each deferral is in.
 
 Rules:
@@ -30,7 +30,7 @@ from gate.model import (ApprovalState, CheckResult, DeferralRecord, DeferralStat
 from gate.redact import redact
 
 EXPIRY_WARNING_DAYS = 14
-"""A deferral expiring within this many days is reported as ``expiring`` (issue #2)."""
+"""A deferral expiring within this many days is reported as ``expiring`` (README, "Deferrals")."""
 
 ApprovalFn = Callable[[Deferral], "tuple[ApprovalState, str]"]
 """Decides whether a deferral's approval counts: returns the state and a note for people."""

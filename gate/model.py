@@ -1,6 +1,6 @@
 """The report model: the one set of values every check produces and every renderer reads.
 
-Data flows one way (see ``../shared/STYLE.md``, "Our shape"): checks return
+Data flows one way (see ``docs/architecture.md``, "Our shape"): checks return
 :class:`CheckResult`; the runner adds the check's metadata, its level and any deferral to make a
 :class:`CheckReport`; gates aggregate those into :class:`GateResult`; the whole run is one
 :class:`Report`. Renderers (text, JSON, markdown, SARIF) and publishers (GitHub comment, commit
@@ -24,7 +24,7 @@ from typing import Optional, Tuple
 class Status(str, enum.Enum):
     """Outcome of one check, and (aggregated) of a gate.
 
-    Source: ``../shared/CATALOGUE.md`` "Statuses".
+    Source: ``docs/checks.md`` "Statuses".
     """
 
     PASS = "pass"
@@ -68,7 +68,7 @@ class Severity(str, enum.Enum):
 
     ``unknown`` is used for advisories whose source gives no severity (many PYSEC records);
     for thresholds it ranks as ``critical`` so an unknown severity is never silently ignored
-    (issue #3: ``fail-on`` defaults to blocking unknown severities).
+    (``fail-on`` defaults to blocking unknown severities: README, "dependencies").
     """
 
     INFO = "info"
@@ -122,7 +122,7 @@ class ApprovalState(str, enum.Enum):
     """How far a deferral's approval has been verified.
 
     The CLI cannot see who approved what, so it reports ``unverified`` (and the deferral
-    counts). The GitHub entry point verifies approvals (issue #5, ``../shared/THREATS.md``
+    counts). The GitHub entry point verifies approvals (``docs/threats.md``
     row 12) and uses the other values.
     """
 
@@ -182,7 +182,7 @@ class Finding:
     """One problem a check found.
 
     Findings are values: equal findings compare and hash equal. A finding never contains a
-    secret value (``../shared/THREATS.md`` row 5).
+    secret value (``docs/threats.md`` row 5).
     """
 
     rule: str
@@ -325,7 +325,7 @@ class CheckMeta:
     remediation: str
     """What to do when it fails, in a few sentences."""
     sources: Tuple[str, ...] = ()
-    """Where the rule comes from (catalogue essays, standards, conventions)."""
+    """Where the rule comes from (``docs/checks.md``, standards, conventions)."""
     help_uri: Optional[str] = None
     """Link to documentation for the check, used by SARIF ``helpUri``."""
 
@@ -384,7 +384,7 @@ class CheckReport:
 
 @dataclass(frozen=True)
 class GateInfo:
-    """One of the seven gates of ``../shared/CATALOGUE.md``."""
+    """One of the seven gates of ``docs/checks.md``."""
 
     id: str
     title: str
@@ -399,7 +399,7 @@ GATES: Tuple[GateInfo, ...] = (
     GateInfo("performance", "Performance"),
     GateInfo("on-call", "On-call"),
 )
-"""The gates, in report order. Source: ``../shared/CATALOGUE.md`` (the seven gates of essay 002)."""
+"""The gates, in report order. Source: ``docs/checks.md`` (the seven gates)."""
 
 
 @dataclass(frozen=True)

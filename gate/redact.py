@@ -3,7 +3,7 @@
 Findings never carry secret values by construction (checks report type, path, line and a
 fingerprint). This module is the second line of defence for free text that comes from outside
 (a scanner's stderr, an exception message, a file name): anything shaped like a credential is
-replaced by ``[REDACTED]`` before it is logged or rendered (promise 3, ``../shared/THREATS.md``
+replaced by ``[REDACTED]`` before it is logged or rendered (promise 3, ``docs/threats.md``
 row 5).
 
 The patterns are token *shapes* (documented prefixes), plus long high-entropy runs; they are

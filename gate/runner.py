@@ -1,6 +1,6 @@
 """Run the gate: inventory once, checks concurrently, deferrals, gates, one :class:`Report`.
 
-``config -> inventory -> checks -> report`` (``../shared/STYLE.md``, "Our shape"). A check that
+``config -> inventory -> checks -> report`` (``docs/architecture.md``, "Our shape"). A check that
 raises becomes ``error`` and the run goes on; the report is ready only when no *required* check
 is ``fail`` or ``error``.
 
@@ -8,7 +8,7 @@ Checks run in a thread pool: scanner checks spend their time waiting on subproce
 pip-audit) so they overlap, and CPU-bound checks may use process pools of their own. The report
 order is fixed (gate order, then registry order) whatever order checks finish in.
 
-Diff-aware mode (``options.changed_since``, issue #6): the secrets and pattern checks scan only
+Diff-aware mode (``options.changed_since``, README "Diff-aware mode"): the secrets and pattern checks scan only
 the changed files (they read ``options.changed_paths``); the runner then marks each of their
 findings ``new`` (on a line the change touched, :func:`gate.diff.changed_lines`) or pre-existing,
 and, unless ``diff.pre-existing: block``, pre-existing findings stop blocking
@@ -51,7 +51,7 @@ one shared thread, one after another: CPU-bound threads only fight over the GIL 
 
 
 DIFF_AWARE_CHECKS = frozenset({"secrets", "insecure-patterns", "error-handling"})
-"""Checks whose findings are split into new and pre-existing in diff mode (issue #6: secrets and
+"""Checks whose findings are split into new and pre-existing in diff mode (README "Diff-aware mode": secrets and
 patterns scan only changed files; dependencies and evidence checks always look at everything)."""
 
 

@@ -1,7 +1,7 @@
 """``backups``: a backup mechanism exists, and restoring from it has been tested recently.
 
-Source: ``../shared/CATALOGUE.md`` gate 5 and issue #4: "A backup job that has never been
-restored is a theory; a tested restore is evidence" (essay 004). Reads the repository and
+Source: ``docs/checks.md`` gate 5: "A backup job that has never been
+restored is a theory; a tested restore is evidence". Reads the repository and
 ``readiness.yml``; never runs anything.
 
 **A backup mechanism** is any of:

@@ -1,7 +1,7 @@
 """``deploy-pipeline``: a workflow deploys, on push/tag/dispatch, only after tests pass, into a
 named environment.
 
-Source: ``../shared/CATALOGUE.md`` gate 4 and issue #4. The check reads GitHub Actions workflow
+Source: ``docs/checks.md`` gate 4. The check reads GitHub Actions workflow
 files (never runs them) through :mod:`gate.checks.workflows`.
 
 **A deploy job** is a job that has a step whose ``run``/``uses`` matches a ``deploy-patterns``

@@ -45,7 +45,7 @@ class RunOptions:
     files that live in the repository, e.g. ``.secrets.baseline``. The GitHub Action fills it
     with the base branch's version when a pull request changed such a file and no lead approved
     the change: checks read these instead of the PR's copy (a PR must not audit its own secret
-    as a false positive, ``../shared/THREATS.md`` row 12). None: read the repository."""
+    as a false positive, ``docs/threats.md`` row 12). None: read the repository."""
     changed_lines: Optional[Mapping[str, frozenset[int]]] = None
     """Path -> new-side line numbers changed since ``changed_since`` (:func:`gate.diff.changed_lines`;
     untracked files: every line), or None. In diff mode the runner computes it when not given,

@@ -1,6 +1,6 @@
 """``load-test``: load tests are defined in the repository, or a recent one is declared.
 
-Source: ``../shared/CATALOGUE.md`` gate 6 and issue #4. Reads files, never runs them.
+Source: ``docs/checks.md`` gate 6. Reads files, never runs them.
 
 **Evidence** (any one suffices; each is listed in ``CheckResult.evidence``):
 

@@ -386,7 +386,7 @@ def skipped_matching(inventory: Inventory, wanted: Callable[[str], bool]) -> tup
 
     A document check lists these in its own result (``CheckResult.skipped``) so its report says
     which candidate documents it could not read: a runbook that is a symlink out of the
-    repository, or larger than the size cap (``../shared/THREATS.md`` row 7).
+    repository, or larger than the size cap (``docs/threats.md`` row 7).
     """
     return tuple(s for s in inventory.skipped if wanted(s.path))
 

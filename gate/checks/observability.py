@@ -1,6 +1,6 @@
 """``observability``: structured logs, metrics, a health endpoint and alert rules.
 
-Source: ``../shared/CATALOGUE.md`` gate 3 (essays 000, 001, 002, 004): "you learn of trouble
+Source: ``docs/checks.md`` gate 3: "you learn of trouble
 from a dashboard, not a customer". Four *parts*, each its own finding when missing (the
 ``parts`` setting says which are required):
 
@@ -38,7 +38,7 @@ Weaker evidence: a dependency declared in ``requirements*.txt`` / ``pyproject.to
 installed library that nothing uses logs nothing); the finding says it is declared, which
 usually means the wiring is missing.
 
-Efficiency (issue #6: all evidence checks in under a second on 10,000 files): one pass over
+Efficiency (``docs/performance.md``: all evidence checks in under a second on 10,000 files): one pass over
 the inventory; the run's shared literal index (:func:`gate.checks.ops_evidence.literal_index`,
 which the rollback, backups and load-test checks reuse) tells from each module's raw bytes
 whether it holds a hint word or a quoted health path, so most modules are never decoded or
@@ -383,7 +383,7 @@ class _PythonScan(ast.NodeVisitor):
         self.found = found
 
     def scan(self, tree: ast.AST) -> None:
-        """``self.visit(tree)``, without three Python calls per node (issue #6: evidence checks
+        """``self.visit(tree)``, without three Python calls per node (``docs/performance.md``: evidence checks
         bound the diff-mode run; the recursive visitor was most of observability's time on
         modules full of literals).
 

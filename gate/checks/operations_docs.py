@@ -1,6 +1,6 @@
 """``operations-docs``: the README and docs/ tell an operator how to run the service.
 
-Source: ``../shared/CATALOGUE.md`` gate 7, essay 004's list: how to deploy, how to configure,
+Source: ``docs/checks.md`` gate 7's list: how to deploy, how to configure,
 where logs live, what it depends on, how backups work, how it usually fails. Each is a *topic*
 (``topics``: topic -> heading synonyms; an empty list drops a topic). A topic is covered when a
 heading in one of the documentation files (the root README, always, plus ``paths``: globs,

@@ -6,7 +6,7 @@ known command (``pg_dump``), is a date declared in ``readiness.yml`` fresh. The 
 here once. Everything reads through the :class:`~gate.inventory.Inventory`, so a symlink that
 leaves the tree, a file over the size cap or a binary file is never evidence.
 
-Speed (issue #6: evidence checks run on the whole tree even in diff mode, so they set the floor
+Speed (``docs/performance.md``: evidence checks run on the whole tree even in diff mode, so they set the floor
 of a pull request's run): the words these checks and ``observability`` look for are found in
 every file at once, from its raw bytes, by a :class:`LiteralIndex` shared through the run
 (a handful of regex passes, :func:`literal_groups`); only the files and lines holding a word
@@ -165,7 +165,7 @@ _COMMENT_LINE = re.compile(r"^\s*(?:#|//|--|;|rem\b)", re.IGNORECASE)
 #
 # The evidence checks look for a few dozen words (``pg_dump``, ``rollback``, ``structlog``) in
 # every script of the repository. One substring test per word is one pass over all the text per
-# word, about 10 ms per 20 MB each (issue #6: the evidence checks bound the diff-mode run). The
+# word, about 10 ms per 20 MB each (the evidence checks bound the diff-mode run, ``docs/performance.md``). The
 # index finds all of them in a handful of regex passes, once per run, shared by the checks.
 
 _ODD_LETTERS = ((b"\xc5\xbf", b"s"), (b"\xc4\xb1", b"i"), (b"\xc4\xb0", b"i"), (b"\xe2\x84\xaa", b"k"))

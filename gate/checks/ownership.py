@@ -1,7 +1,7 @@
 """``ownership``: someone owns production — owners in readiness.yml and a CODEOWNERS file that
 covers the whole repository.
 
-Source: ``../shared/CATALOGUE.md`` gate 7 (essays 002, 004). CODEOWNERS rules follow GitHub's
+Source: ``docs/checks.md`` gate 7. CODEOWNERS rules follow GitHub's
 documentation ("About code owners"):
 
 * GitHub reads the first of ``.github/CODEOWNERS``, ``CODEOWNERS``, ``docs/CODEOWNERS`` that

@@ -14,7 +14,7 @@ scan.
 
 A ``nosemgrep`` comment hides a finding only when the check's ``inline-suppressions`` is true;
 otherwise the finding is reported with a note that the inline suppression was not honoured
-(``../shared/THREATS.md`` row 12: an author must not be able to silence their own PR).
+(``docs/threats.md`` row 12: an author must not be able to silence their own PR).
 
 Scanner failures make the check ``error`` with semgrep's problem and what to do
 (:mod:`gate.scanners.semgrep`); files semgrep could not parse are listed as skipped.

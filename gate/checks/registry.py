@@ -1,6 +1,6 @@
 """The explicit list of checks: a literal mapping from check id to the class that implements it.
 
-Importing a check module registers nothing (``../shared/STYLE.md``: checks are registered
+Importing a check module registers nothing (``docs/architecture.md``: checks are registered
 explicitly, like pre-commit's ``all_languages.py``). Classes are named by dotted path and
 imported on first use, so ``readiness-gate list-checks`` and ``validate`` do not pay for
 importing every scanner adapter.

@@ -1,6 +1,6 @@
 """``rollback``: a rollback path exists and is real, and migrations can be reversed.
 
-Source: ``../shared/CATALOGUE.md`` gate 4 and issue #4. Reads the repository, never runs it;
+Source: ``docs/checks.md`` gate 4. Reads the repository, never runs it;
 Python migrations are parsed with :mod:`ast`, never imported.
 
 **A rollback path** is any of (each match is listed in ``CheckResult.evidence``):

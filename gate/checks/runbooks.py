@@ -1,6 +1,6 @@
 """``runbooks``: written runbooks for the likely failures, with real content.
 
-Source: ``../shared/CATALOGUE.md`` gate 7 (essays 002 and 004): "the three most likely failures"
+Source: ``docs/checks.md`` gate 7: "the three most likely failures"
 each need a runbook saying how the failure shows, how to confirm it, how to mitigate it and whom
 to call. The check reads markdown through the inventory (never the filesystem), so a runbook
 symlinked out of the repository (``/etc/passwd``) is neither read nor counted, and a file over
@@ -82,7 +82,7 @@ def compile_placeholders(placeholders: Iterable[str]) -> list[tuple[str, re.Patt
     """One whole-word pattern per placeholder (see the module docstring for the case rule).
 
     Placeholders come from readiness.yml, so they are escaped: no user regex is ever compiled
-    (``../shared/THREATS.md`` row 8). Words inside a placeholder are separated by any run of
+    (``docs/threats.md`` row 8). Words inside a placeholder are separated by any run of
     whitespace.
     """
     out = []

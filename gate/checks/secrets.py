@@ -5,11 +5,11 @@ itself; only the changed files in diff mode) with detect-secrets' own plugins an
 readiness-gate's detectors for current token formats (:mod:`gate.secrets.plugins`).
 
 * A finding carries the secret *type* id, path, line and detect-secrets' SHA-1 ``hashed_secret``
-  as fingerprint; never the value (``../shared/THREATS.md`` row 5).
+  as fingerprint; never the value (``docs/threats.md`` row 5).
 * ``.secrets.baseline`` (``checks.secrets.baseline``): only entries audited as false positives
   (``is_secret: false``) suppress findings (:mod:`gate.secrets.baseline`).
 * Inline ``pragma: allowlist secret`` comments are written by the author of the change, so by
-  default they do not silence the gate (``../shared/THREATS.md`` row 12): the finding is still
+  default they do not silence the gate (``docs/threats.md`` row 12): the finding is still
   reported, blocking, at severity low with the note "allowlisted inline".
   ``checks.secrets.inline-allowlist: true`` opts in to honouring them.
 * Any scanner failure is ``error`` (:mod:`gate.secrets.engine`).

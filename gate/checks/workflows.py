@@ -6,7 +6,7 @@ module turns each file into a small typed :class:`Workflow` (triggers, jobs, ``n
 1-based line of every element, so a finding can point at the exact line.
 
 Parsing goes through :func:`gate.config.parse_yaml`, the project's one safe YAML loader: it
-bounds alias expansion (``../shared/THREATS.md`` row 8), keeps keys as strings (YAML 1.1 would
+bounds alias expansion (``docs/threats.md`` row 8), keeps keys as strings (YAML 1.1 would
 read the key ``on`` as the boolean ``True``; GitHub reads it as the string ``on``), reports
 duplicate keys (GitHub rejects them too) and records the line and column of every key. PyYAML
 treats ``\\r\\n`` as one line break, so CRLF files get the same line numbers as LF files.
@@ -281,7 +281,7 @@ def compile_patterns(patterns: Sequence[str]) -> Optional["re.Pattern[str]"]:
     matches ``./deploy.sh``, ``npm run deploy:prod``, ``deploy_prod.sh`` and
     ``github-pages-deploy-action`` but not ``deployment`` or ``redeployed``. Patterns are
     literals (``re.escape``), never user regexes, so no configuration can cause catastrophic
-    backtracking (``../shared/THREATS.md`` row 8). Inner whitespace matches any run of blanks
+    backtracking (``docs/threats.md`` row 8). Inner whitespace matches any run of blanks
     (``kubectl  apply``). Returns None for no patterns.
     """
     parts = []

@@ -1,7 +1,7 @@
 """Command line: ``readiness-gate <command>``.
 
 ``main(argv) -> int`` never calls ``sys.exit``; :func:`console_main` does. Exit codes
-(README "Exit codes", ``../shared/THREATS.md`` promise 1):
+(README "Exit codes", ``docs/threats.md`` promise 1):
 
 * 0 — ready;
 * 1 — not ready: a required check failed or could not run (``error``);

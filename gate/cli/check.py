@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     changed = None
     if args.changed_since:
-        from gate.diff import changed_paths  # diff-aware mode (issue #6)
+        from gate.diff import changed_paths  # diff-aware mode
 
         try:
             changed = changed_paths(root, args.changed_since)

@@ -3,7 +3,7 @@
 Every parser in :mod:`gate.deps` (requirements files, ``pyproject.toml``, lockfiles) turns one
 file's text into a :class:`ParseResult`. Parsers never touch the filesystem (text comes from the
 repository inventory) and never execute anything: a requirement whose version can only be known
-by resolving or building it is an :class:`Unauditable` (``../shared/THREATS.md`` row 6).
+by resolving or building it is an :class:`Unauditable` (``docs/threats.md`` row 6).
 """
 
 from __future__ import annotations

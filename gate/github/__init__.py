@@ -1,4 +1,4 @@
-"""The GitHub Action side of readiness-gate (issue #5).
+"""The GitHub Action side of readiness-gate (``docs/github-action.md``).
 
 Modules, in the order data flows:
 

@@ -20,7 +20,7 @@ Exit codes follow :mod:`gate.cli`: 0 ready, 1 not ready, 2 configuration or usag
 gate or its publishing failed.
 
 Nothing is written into the workspace except the report files the inputs name
-(``../shared/THREATS.md`` row 4); the summary and outputs go to the runner's files outside it.
+(``docs/threats.md`` row 4); the summary and outputs go to the runner's files outside it.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """All GitHub REST API I/O of readiness-gate: the only module that imports PyGithub.
 
-``../shared/STYLE.md`` ("Our shape"): publishers read the report and talk to GitHub through this
+``docs/architecture.md`` ("Our shape"): publishers read the report and talk to GitHub through this
 one module, so timeouts, retries, error mapping and redaction live in one place.
 
-Reliability rules (``../shared/THREATS.md`` row 10):
+Reliability rules (``docs/threats.md`` row 10):
 
 * **Base URL** from ``GITHUB_API_URL`` (GitHub Enterprise Server is ``https://HOST/api/v3``).
 * **Timeout** on every request (:attr:`RetryPolicy.timeout`, seconds; PyGithub passes it to

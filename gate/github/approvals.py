@@ -1,6 +1,6 @@
-"""Verifying that a deferral's named lead approved it (``../shared/THREATS.md`` row 12).
+"""Verifying that a deferral's named lead approved it (``docs/threats.md`` row 12).
 
-The rule (issue #5, "Deferrals approved by leads"), after policy-bot, which reads policy from
+The rule (README, "Deferrals"), after policy-bot, which reads policy from
 the target branch and ignores the author's own approval:
 
 * **Approvers come from the base branch**: ``readiness.yml`` is read through the contents API at
@@ -232,7 +232,7 @@ def policy_weakenings(base: Config, head: Config) -> list[str]:
     as a whole rather than judged stricter or weaker: ``osv-url`` pointed at a server the PR
     controls, an advisory added to ``ignore``, ``inline-allowlist: true`` or a shorter
     ``timeout`` all weaken the gate in ways no rule can rank, so every option change waits for a
-    lead like a deferral does (``../shared/THREATS.md`` row 12).
+    lead like a deferral does (``docs/threats.md`` row 12).
     """
     out = []
     for cid, settings in head.checks.items():

@@ -1,6 +1,6 @@
 """The sticky PR comment: one per pull request, updated in place on every run.
 
-Identification (``../shared/THREATS.md`` row 9): a comment is ours only when its body **starts
+Identification (``docs/threats.md`` row 9): a comment is ours only when its body **starts
 with** the hidden marker **and** it was written by the token's own identity. Anyone can paste the
 marker into a comment; such a comment is never edited. The identity is the login behind
 ``GET /user``; the Actions ``GITHUB_TOKEN`` is an installation token for which ``GET /user``

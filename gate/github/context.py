@@ -10,7 +10,7 @@ Sources (GitHub docs, "Variables" / "Metadata syntax for GitHub Actions"):
   only ``os.environ`` reads it).
 
 Inputs reach the code only through the environment, never through ``${{ }}`` in a script
-(``../shared/THREATS.md`` row 2). Values from the event (PR title, branch names) are data: they
+(``docs/threats.md`` row 2). Values from the event (PR title, branch names) are data: they
 are never printed as workflow commands and never written to ``GITHUB_OUTPUT``.
 
 For ``pull_request`` events ``GITHUB_SHA`` is the test merge commit; the head commit the PR

@@ -1,6 +1,6 @@
 """Step outputs, the job summary, log lines and workflow-command annotations.
 
-Three channels a hostile repository would like to write into (``../shared/THREATS.md`` row 2):
+Three channels a hostile repository would like to write into (``docs/threats.md`` row 2):
 
 * ``GITHUB_OUTPUT`` (:func:`write_outputs`): ``name=value`` lines, or for values with a line
   break the heredoc form ``name<<DELIMITER`` / value / ``DELIMITER`` (GitHub docs, "Workflow

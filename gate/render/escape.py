@@ -2,7 +2,7 @@
 
 Everything a hostile pull request controls — file names, finding messages built from file
 contents, deferral reasons and tickets, scanner output — reaches people through our renderers.
-This module is the one place that makes such text inert (``../shared/THREATS.md`` rows 2 and 9):
+This module is the one place that makes such text inert (``docs/threats.md`` rows 2 and 9):
 
 * **Terminals and CI logs** (:func:`strip_control`): no escape sequences (ESC, CSI), no carriage
   returns that overwrite a line, no newlines that would start a new log line (a line starting

@@ -1,7 +1,7 @@
 """JSON output: the versioned, machine-readable report, and reading it back.
 
 The document follows ``policies/report.schema.json`` (JSON Schema draft 2020-12), version
-:data:`SCHEMA_VERSION`. Field names other tools rely on are fixed by issue #2: top level
+:data:`SCHEMA_VERSION`. Field names other tools rely on are fixed (``policies/report.schema.json``): top level
 ``ready`` and ``gates`` (``{id, status, checks}``), each check ``{id, gate, status, required,
 title, findings, deferral}``, each finding ``{rule, message, path, line, severity,
 fingerprint}``, and ``skipped`` (``{path, reason}``).
@@ -13,7 +13,7 @@ else ``null``. ``deferral``, ``blocking`` (per check and top level) and ``tools`
 are derived from the other fields and ignored when reading.
 
 The GitHub ``publish`` command re-reads a report produced by an unprivileged job
-(``../shared/THREATS.md`` row 1), so :func:`report_from_dict` validates against the schema
+(``docs/threats.md`` row 1), so :func:`report_from_dict` validates against the schema
 (whose ``maxLength``/``maxItems`` bound every value), checks that ``ready`` agrees with the
 checks, and round-trips exactly: ``report_from_dict(report_to_dict(r)) == r`` for every report
 within the schema's bounds. :func:`report_to_dict` clips values beyond those bounds (with a

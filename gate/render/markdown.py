@@ -1,6 +1,6 @@
 """Markdown output: the sticky pull-request comment body and the job summary.
 
-Layout (verdict first, issue #2 item 7 and issue #5 "PR comment")::
+Layout (verdict first; README, "The PR comment")::
 
     <!-- readiness-gate:comment -->            (RenderOptions.marker, the hidden sticky marker)
     ## ❌ Not ready: 2 blocking checks

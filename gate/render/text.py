@@ -22,7 +22,7 @@ through :func:`gate.render.escape.one_line`, which removes ESC and other control
 line breaks: a hostile file name or message cannot move the cursor, clear the screen or start a
 new log line; each finished line goes through :func:`gate.render.escape.safe_log_line`, so none
 is a workflow command (``::error::`` after the indent, ``##[error]`` anywhere;
-``../shared/THREATS.md`` row 2).
+``docs/threats.md`` row 2).
 
 The phrasing helpers (:func:`days_phrase`, :func:`approval_phrase`, :func:`deferral_phrase`)
 are shared with the markdown and SARIF renderers so every format says the same thing. They

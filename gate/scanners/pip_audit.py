@@ -4,7 +4,7 @@ pip-audit is only ever handed a requirements file that this module writes itself
 temporary directory outside the scanned repository, holding validated ``name==version`` lines
 (names and versions normalised by :func:`gate.deps.interface.make_pin`), and run with
 ``--no-deps --disable-pip``: pip-audit then neither resolves nor installs anything, so no
-``setup.py`` can run (``../shared/THREATS.md`` row 6; pip-audit README, "--no-deps" and
+``setup.py`` can run (``docs/threats.md`` row 6; pip-audit README, "--no-deps" and
 "--disable-pip"). Hashes are not passed: they protect installs, and nothing is installed.
 
 ``--strict`` is *not* used: it turns the first skipped dependency into a fatal error without a
@@ -15,7 +15,7 @@ Exit codes (pip-audit ``_cli.py``): 0 = no vulnerabilities; 1 = vulnerabilities 
 fatal error (``_fatal``) *or* an uncaught exception (connection refused, HTTP 5xx from the
 service). So exit 1 counts as "findings" only when stdout is a well-formed JSON report that lists
 at least one vulnerability; anything else is a :class:`~gate.scanners.process.ToolError`
-(``../shared/THREATS.md`` row 11). The report must also list exactly the pins that were asked
+(``docs/threats.md`` row 11). The report must also list exactly the pins that were asked
 about: a dependency silently dropped is an error, not a pass.
 
 pip pins one version per name per install, and pip-audit rejects a requirements file naming a

@@ -8,7 +8,7 @@ Every scanner (semgrep, pip-audit, detect-secrets, git) runs through :func:`run_
   and truncation;
 * each adapter states which exit codes it accepts (``ok_codes``); anything else is a
   :class:`ToolError` that the check turns into ``error``, never ``pass``
-  (``../shared/THREATS.md`` row 11: pip-audit exits 1 for both findings and failures, semgrep
+  (``docs/threats.md`` row 11: pip-audit exits 1 for both findings and failures, semgrep
   has exited 0 on internal errors, so adapters must also validate the output itself).
 
 Executables are found, in order: the ``READINESS_GATE_<NAME>_BIN`` environment variable

@@ -14,9 +14,9 @@ bypass ``.semgrepignore``, which a test pins). Targets are passed as ``./<path>`
 ``--disable-nosem``: every match is reported, and :func:`nosem_suppressed` decides, with the same
 rules semgrep uses (``src/reporting/Nosemgrep.ml``), which ones a ``nosemgrep`` comment *would*
 hide. The checks then honour that only when readiness.yml allows inline suppressions
-(``../shared/THREATS.md`` row 12: a PR must not silence its own findings).
+(``docs/threats.md`` row 12: a PR must not silence its own findings).
 
-Fail closed (``../shared/THREATS.md`` row 11): semgrep's documented exit codes are 0 (scan done),
+Fail closed (``docs/threats.md`` row 11): semgrep's documented exit codes are 0 (scan done),
 1 (findings, only with ``--error``, which we do not pass), 2 (fatal error) and 3-14 (specific
 failures: invalid target syntax under ``--strict``, invalid pattern, unparseable YAML, missing
 config, ...; semgrep docs, "CLI reference: exit codes"). Only 0 is accepted. Even then the output

@@ -7,7 +7,7 @@ lists of ``{"type", "filename", "hashed_secret", "line_number", "is_secret"?, ..
 Only entries audited as false positives (``"is_secret": false``) suppress a finding, matched on
 (file name, hashed secret, type) — not on the line, so an audited value stays audited when lines
 move. Entries never audited (no ``is_secret``) or audited as real (``true``) suppress nothing: a
-secret does not become acceptable by being written into a baseline (issue #3).
+secret does not become acceptable by being written into a baseline (README, "secrets").
 
 The baseline's ``plugins_used`` / ``filters_used`` are ignored: the policy (readiness.yml), not
 the repository under review, decides which detectors run.

@@ -1,6 +1,6 @@
 """Running ``detect-secrets scan`` over the inventory and parsing its output strictly.
 
-How a scan runs (``../shared/THREATS.md`` rows 5 and 11):
+How a scan runs (``docs/threats.md`` rows 5 and 11):
 
 1. The files to scan are *staged*: read through the inventory (never from the tree directly, so
    symlinks out of the tree, FIFOs and oversize files are already excluded) and written under
@@ -18,12 +18,12 @@ Flags: ``--no-verify`` (detect-secrets would otherwise send found credentials to
 APIs to verify them: a network call carrying the secret), our plugins via ``--plugin``, and the
 inline allowlist filter disabled (``--disable-filter ...is_line_allowlisted``): whether an inline
 ``pragma: allowlist secret`` counts is decided by policy in :mod:`gate.checks.secrets`, not by
-the code under review (``../shared/THREATS.md`` row 12).
+the code under review (``docs/threats.md`` row 12).
 
 Files that are not valid UTF-8 cannot be read by detect-secrets (it skips them silently); they
 are listed as skipped with that reason instead (promise 5).
 
-Speed (issue #6) without changing results: files are planned by :mod:`gate.secrets.prefilter`
+Speed (``docs/performance.md``) without changing results: files are planned by :mod:`gate.secrets.prefilter`
 (skipped when no plugin can match, staged with only their candidate lines, or staged whole), in
 worker processes for large trees; per-file results are kept in a content-addressed cache
 (:mod:`gate.secrets.cache`) when a cache directory is given. Every scan also stages a *canary*

@@ -1,7 +1,7 @@
 """A prefilter that hands detect-secrets only the lines it could report, with identical results.
 
 Why: detect-secrets spends its time in per-line, per-plugin Python overhead (about 30 plugin
-calls with argument injection for every line; ~0.3 MB/s per core, issue #6), while almost every
+calls with argument injection for every line; ~0.3 MB/s per core, ``docs/performance.md``), while almost every
 line of real code can match no plugin at all. Reading and regex-searching the bytes is ~100×
 cheaper than that.
 

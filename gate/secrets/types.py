@@ -1,7 +1,7 @@
 """Stable ids and severities for the secret types detect-secrets reports.
 
 detect-secrets names a finding's type with a display string (``"GitHub Token"``); reports use
-a stable kebab-case id instead (``github-token``, ``../shared/STYLE.md``: display text is not an
+a stable kebab-case id instead (``github-token``, ``docs/architecture.md``: display text is not an
 identifier). The table is literal so ids never change when detect-secrets rewords a name; a type
 missing from it (a newer detect-secrets) gets a derived id from :func:`slug`.
 """

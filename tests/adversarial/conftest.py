@@ -1,4 +1,4 @@
-"""Fixtures for the adversarial suite (issue #7): the five promises of ``../shared/THREATS.md``.
+"""Fixtures for the adversarial suite: the five promises of ``docs/threats.md``.
 
 Reuses, never copies, the other packages' test infrastructure: the synthetic credentials of
 ``tests/checks/secrets/secret_samples.py``, the simulated Actions runner of

@@ -1,4 +1,4 @@
-"""A hostile repository, built at test time (``../shared/THREATS.md`` rows 2, 7 and 9).
+"""A hostile repository, built at test time (``docs/threats.md`` rows 2, 7 and 9).
 
 Nothing odd is committed to this project: every symlink, FIFO, sparse 200 MB file and
 shell-metacharacter name is created in a temporary directory by :func:`build_hostile_repo`.

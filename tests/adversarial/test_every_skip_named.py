@@ -1,5 +1,5 @@
 """Promise 5: every skip is named — each file, dependency or check not examined is listed with
-its reason (``../shared/THREATS.md`` row 7; the hostile-repository cases of symlinks, devices,
+its reason (``docs/threats.md`` row 7; the hostile-repository cases of symlinks, devices,
 FIFOs, huge and binary files are in ``test_hostile_repo.py``).
 
 One repository with an excluded directory, a file name that is not UTF-8, a Latin-1 source file,

@@ -1,4 +1,4 @@
-"""Promise 1 under failure: nothing that cannot run ever reads as ready (``../shared/THREATS.md``
+"""Promise 1 under failure: nothing that cannot run ever reads as ready (``docs/threats.md``
 rows 10 and 11).
 
 Two tables, each row one test:

@@ -1,4 +1,4 @@
-"""Property tests with a fixed budget (issue #7, "Fuzzing"; ``../shared/THREATS.md`` rows 8 and 9).
+"""Property tests with a fixed budget (``docs/threats.md`` rows 8 and 9).
 
 * The configuration loader: any bytes or text — random, YAML-token soup, or schema-shaped
   documents with random values — gives a valid :class:`gate.config.Config` or a

@@ -1,4 +1,4 @@
-"""Promises 2 and 5 on a hostile repository (``../shared/THREATS.md`` rows 2, 4, 7 and 9).
+"""Promises 2 and 5 on a hostile repository (``docs/threats.md`` rows 2, 4, 7 and 9).
 
 One hostile repository (:mod:`hostile`: symlinks to ``/etc/passwd``, ``/dev/urandom`` and out
 of the tree under the very names the evidence checks look for, a sparse 200 MB file, NUL-byte

@@ -1,4 +1,4 @@
-"""Promise 2: the gate never executes code from the repository it scans (``../shared/THREATS.md``
+"""Promise 2: the gate never executes code from the repository it scans (``docs/threats.md``
 rows 2, 6 and 7).
 
 A repository full of code that would run if anything imported, built, installed, sourced or

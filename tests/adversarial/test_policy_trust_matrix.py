@@ -1,4 +1,4 @@
-"""Promise 4: policy comes from a trusted source (``../shared/THREATS.md`` row 12).
+"""Promise 4: policy comes from a trusted source (``docs/threats.md`` row 12).
 
 The readable reference of when a deferral counts. Each row of :data:`MATRIX` is one pull
 request: the deferral it carries (identical to the base branch's, changed, or added), who wrote

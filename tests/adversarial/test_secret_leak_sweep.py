@@ -1,4 +1,4 @@
-"""Promise 3: no output ever contains a secret's value (``../shared/THREATS.md`` row 5).
+"""Promise 3: no output ever contains a secret's value (``docs/threats.md`` row 5).
 
 One fake credential of every detector's shape (``tests/checks/secrets/secret_samples.py``, built
 at run time), PEM key bodies, a credential in a requirements index URL, one in a deferral's

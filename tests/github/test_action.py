@@ -1,6 +1,6 @@
 """The action end to end: real gate run, real HTTP to the fake GitHub, simulated runner files.
 
-Covers issue #5's test list: one sticky comment after N runs, only our own marked comment
+Covers the GitHub Action's promises (``docs/github-action.md``): one sticky comment after N runs, only our own marked comment
 edited, never ``success`` for a not-ready report, persistent 5xx, 403 on writes, fork PRs,
 injection fixtures (THREATS rows 2 and 9), exact outputs, nothing else written to the workspace.
 """

@@ -1,6 +1,6 @@
 """The REST client against the fake GitHub: retries, rate limits, timeouts, no duplicate creates.
 
-``../shared/THREATS.md`` row 10. Real HTTP through PyGithub, requests and urllib3.
+``docs/threats.md`` row 10. Real HTTP through PyGithub, requests and urllib3.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Deferral approval matrix (``../shared/THREATS.md`` row 12, issue #5 "Deferrals approved by leads").
+"""Deferral approval matrix (``docs/threats.md`` row 12, README "Deferrals").
 
 Approvers are read from the base branch through the (fake) contents API; reviews and team
 memberships come from the fake API. Each case builds the PR's deferral and asks the verifier.

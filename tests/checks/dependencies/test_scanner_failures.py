@@ -1,4 +1,4 @@
-"""Every way pip-audit can fail ends in ``error``, never ``pass`` (``../shared/THREATS.md`` row 11).
+"""Every way pip-audit can fail ends in ``error``, never ``pass`` (``docs/threats.md`` row 11).
 
 Fake pip-audit executables are selected with ``READINESS_GATE_PIP_AUDIT_BIN`` (the subprocess
 wrapper's documented override). One fake records its argv to prove what the real one is given.

@@ -322,7 +322,7 @@ def gate_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, int, Pat
         mp.setenv("READINESS_GATE_SEMGREP_BIN", str(wrapper))
         report = run_all(root, config=CONFIG, only=["insecure-patterns", "error-handling"])
     runs = len(counter.read_text().splitlines()) if counter.exists() else 0
-    # nothing is written into the scanned tree (../shared/THREATS.md row 4)
+    # nothing is written into the scanned tree (docs/threats.md row 4)
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
     return report, runs, root
 

@@ -1,5 +1,5 @@
 """Every way semgrep can fail leaves both checks ``error`` (never ``pass``), with a message a user
-can act on (``../shared/THREATS.md`` row 11).
+can act on (``docs/threats.md`` row 11).
 
 Fake semgrep executables (shell or Python scripts written here) are substituted through
 ``READINESS_GATE_SEMGREP_BIN``, the documented override of :mod:`gate.scanners.process`.

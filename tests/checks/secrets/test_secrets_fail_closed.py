@@ -1,5 +1,5 @@
 """Every way detect-secrets can fail leaves the check ``error`` (never ``pass``), with a message
-that says what happened and what to do (``../shared/THREATS.md`` row 11).
+that says what happened and what to do (``docs/threats.md`` row 11).
 
 Fake scanners are small shell scripts substituted with ``READINESS_GATE_DETECT_SECRETS_BIN``.
 """

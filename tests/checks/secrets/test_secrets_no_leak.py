@@ -1,4 +1,4 @@
-"""No secret value ever reaches an output (``../shared/THREATS.md`` row 5, promise 3).
+"""No secret value ever reaches an output (``docs/threats.md`` row 5, promise 3).
 
 Plants one fake credential of every detector's shape (plus PEM key bodies), runs the check, the
 whole gate and the CLI with every renderer, captures stdout, stderr and logs, and greps all of it
