@@ -406,6 +406,8 @@ def _run(ctx: RunContext, env: Mapping[str, str], stream: TextIO, warn: Callable
         return EXIT_USAGE
     if ctx.sha:
         report = dataclasses.replace(report, commit=ctx.sha)
+    if ctx.repository:
+        report = dataclasses.replace(report, repository=ctx.repository)
     exit_code = EXIT_READY if report.ready else EXIT_NOT_READY
     out_values["ready"] = "true" if report.ready else "false"
     out_values["failing-checks"] = outputs.failing_checks(report)
