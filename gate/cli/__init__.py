@@ -37,6 +37,7 @@ COMMANDS: Mapping[str, str] = {
     "init": "gate.cli.init",
     "github": "gate.cli.github",
     "publish": "gate.cli.publish",
+    "dashboard": "gate.cli.dashboard",
 }
 """Subcommand -> module. A module may serve several subcommands: it then exposes
 ``add_arguments_<name>`` / ``run_<name>`` (dashes as underscores)."""
