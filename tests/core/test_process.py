@@ -77,3 +77,24 @@ def test_git_is_started_from_one_module_only() -> None:
                 git_programs.append(f"{rel}:{node.lineno}")
     assert set(starters) <= {"gate/scanners/process.py", "gate/scanners/pip_audit.py"}, starters
     assert git_programs == [], git_programs
+
+
+def test_tool_version_is_cached_per_resolved_executable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pointing the override at another executable asks that one, without clearing the cache."""
+    answers = []
+    for version in ("1.0-first", "2.0-second"):
+        fake = tmp_path / version / "pip-audit"
+        fake.parent.mkdir()
+        fake.write_text(f"#!/bin/sh\necho 'pip-audit {version}'\n", encoding="utf-8")
+        fake.chmod(0o755)
+        monkeypatch.setenv("READINESS_GATE_PIP_AUDIT_BIN", str(fake))
+        answers.append(process.tool_version("pip-audit"))
+    assert answers == ["1.0-first", "2.0-second"]
+
+
+def test_tool_error_carries_the_finished_run() -> None:
+    with pytest.raises(process.ToolError) as caught:
+        process.run_tool("git", ["--no-such-option-readiness"], timeout=30)
+    run = caught.value.run
+    assert run is not None and run.returncode == caught.value.returncode and run.returncode > 0
+    assert "no-such-option-readiness" in run.stderr
