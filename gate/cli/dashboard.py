@@ -14,7 +14,7 @@ HELP = "Build a static org-wide dashboard from many services' JSON reports."
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``dashboard`` (``docs/org-wide.md``)."""
-    p.add_argument("reports", nargs="+", metavar="REPORT.json",
+    p.add_argument("reports", nargs="*", metavar="REPORT.json",
                    help="JSON reports (`check --format json`), one or more per service; the newest of a service counts")
     p.add_argument("--output", "-o", required=True, metavar="DIR",
                    help="directory to write the site into (new, empty, or a previous dashboard)")
@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"--expect {args.expect}: {getattr(exc, 'strerror', None) or exc}") from None
         expected = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not args.reports and not expected:
+        raise UsageError("give at least one REPORT.json (or --expect with the repositories that should have one)")
     try:
         result = build_dashboard([Path(r) for r in args.reports], Path(args.output),
                                  history=Path(args.history) if args.history else None, expected=expected,
