@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 
 from gate.checks.interface import RunOptions
-from gate.cli.common import parse_ids, print_config_error, write_output
+from gate.checks.registry import parse_ids
+from gate.cli.common import print_config_error
 from gate.config import ConfigError, load_config
+from gate.exitcodes import EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, UsageError
+from gate.files import write_output
 from gate.osv_mirror import OsvDatabaseError, osv_options
 from gate.render import RENDERERS, RenderOptions, get_renderer
 from gate.runner import run_gate
@@ -52,8 +55,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the gate; exit 0 ready, 1 not ready, 2 configuration/usage error."""
-    from gate.cli import EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, UsageError
-
     root = Path(args.path)
     if not root.is_dir():
         raise UsageError(f"{args.path}: not a directory")
