@@ -76,13 +76,9 @@ CUSTOM_PLUGINS = (
 ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
 """detect-secrets' inline ``pragma: allowlist secret`` filter, disabled in our scans."""
 
-REPLACED_PLUGINS = ("GitHubTokenDetector", "GitLabTokenDetector")
-"""detect-secrets plugins disabled because :mod:`gate.secrets.plugins` replaces them (their
-capturing groups make the hashed secret the hash of the token prefix)."""
-
 SCAN_FLAGS: tuple[str, ...] = (
     "--no-verify",
-    *(arg for name in REPLACED_PLUGINS for arg in ("--disable-plugin", name)),
+    *(arg for name in prefilter.REPLACED_PLUGINS for arg in ("--disable-plugin", name)),
     "--disable-filter", ALLOWLIST_FILTER,
     "--plugin", PLUGINS_FILE,
 )
@@ -202,7 +198,7 @@ def parse_scan_output(stdout: str, *, expected: set[str], argv: Sequence[str] = 
     missing = [n for n in CUSTOM_PLUGINS if n not in names]
     if missing:
         raise _bad(f"did not load readiness-gate's detectors ({', '.join(missing)})", argv)
-    if names & set(REPLACED_PLUGINS):
+    if names & set(prefilter.REPLACED_PLUGINS):
         raise _bad("ran detectors that readiness-gate replaces (--disable-plugin was ignored)", argv)
     out: list[RawSecret] = []
     for filename, entries in results.items():
@@ -269,14 +265,6 @@ def _inprocess_version() -> str:
         return importlib.metadata.version("detect-secrets")
     except importlib.metadata.PackageNotFoundError:
         return "unavailable"
-
-
-def expected_plugins() -> list[dict]:
-    """The ``plugins_used`` a scan with :data:`SCAN_FLAGS` reports with detect-secrets 1.5.0
-    (the anchors the prefilter uses; the scan's own ``plugins_used`` is checked against it)."""
-    names = [n for n in prefilter.ANCHORS if n not in REPLACED_PLUGINS]
-    return [{"name": n} for n in names] + [{"name": "Base64HighEntropyString", "limit": 4.5},
-                                           {"name": "HexHighEntropyString", "limit": 3.0}]
 
 
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
