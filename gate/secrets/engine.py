@@ -111,6 +111,34 @@ class RawSecret:
 
 
 @dataclass(frozen=True)
+class ScanStats:
+    """Counters of one :func:`scan`, for the check's evidence notes and the benchmark."""
+
+    files: int = 0
+    """Files read for the scan (after skips)."""
+    bytes: int = 0
+    """Bytes of those files."""
+    cached: int = 0
+    """Files answered by the result cache (not scanned again)."""
+    skipped_by_prefilter: int = 0
+    """Files the line prefilter proved hold no candidate line (not handed to detect-secrets)."""
+    whole: int = 0
+    """Files handed to detect-secrets whole."""
+    reduced: int = 0
+    """Files handed to detect-secrets as their candidate lines only."""
+    lines_total: int = 0
+    """Lines of the files not answered by the cache."""
+    lines_staged: int = 0
+    """Lines handed to detect-secrets."""
+    plan_s: float = 0.0
+    """Seconds from the start until the prefilter's plan was ready."""
+    scanned_s: float = 0.0
+    """Seconds for the whole scan."""
+    reduce: bool = False
+    """True when the line prefilter was used (a verified detect-secrets version)."""
+
+
+@dataclass(frozen=True)
 class ScanOutcome:
     """What a scan produced."""
 
@@ -122,8 +150,8 @@ class ScanOutcome:
     """Number of files handed to the scan (after skips)."""
     skipped: tuple[SkippedPath, ...] = ()
     """Files not scanned, with the reason."""
-    stats: dict[str, Any] = field(default_factory=dict, compare=False)
-    """Counters for the benchmark (files staged, cache hits, ...)."""
+    stats: ScanStats = field(default_factory=ScanStats, compare=False)
+    """Counters for the check's notes and the benchmark (files staged, cache hits, ...)."""
 
 
 def _safe_relpath(path: str) -> bool:
@@ -421,4 +449,4 @@ def scan(inventory: Inventory, entries: Sequence[FileEntry], *, timeout: float, 
             store.put(keys[path], items)
     stats["scanned_s"] = round(time.monotonic() - start, 3)
     stats["reduce"] = reduce
-    return ScanOutcome(tuple(sorted(set(secrets))), version, stats["files"], tuple(skipped), stats)
+    return ScanOutcome(tuple(sorted(set(secrets))), version, stats["files"], tuple(skipped), ScanStats(**stats))
