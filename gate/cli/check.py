@@ -11,8 +11,11 @@ import sys
 from pathlib import Path
 
 from gate.checks.interface import RunOptions
-from gate.cli.common import parse_ids, print_config_error, write_output
+from gate.checks.registry import parse_ids
+from gate.cli.common import print_config_error
 from gate.config import ConfigError, load_config
+from gate.exitcodes import EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, UsageError
+from gate.files import write_output
 from gate.osv_mirror import OsvDatabaseError, osv_options
 from gate.render import RENDERERS, RenderOptions, get_renderer
 from gate.runner import run_gate
@@ -56,8 +59,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the gate; exit 0 ready, 1 not ready, 2 configuration/usage error."""
-    from gate.cli import EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, UsageError
-
     root = Path(args.path)
     if args.repository and not re.fullmatch(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+", args.repository[:512]):
         raise UsageError("--repository: expected OWNER/NAME (letters, digits, '-', '_', '.')")

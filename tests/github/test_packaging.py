@@ -1,6 +1,6 @@
 """action.yml, Dockerfile and workflows: linted (hadolint, zizmor) and checked against the code.
 
-THREATS row 3: least-privilege ``permissions:``, ``uses:`` pinned to full SHAs, no ``${{ }}``
+docs/threats.md row 3: least-privilege ``permissions:``, ``uses:`` pinned to full SHAs, no ``${{ }}``
 inside ``run:``. The linters run only when their binaries are installed (``.[test]`` extra).
 """
 
