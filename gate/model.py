@@ -443,6 +443,13 @@ class Report:
     expiring soon, approval not verified, ...)."""
     commit: Optional[str] = None
     """The commit scanned, when known (``GITHUB_SHA`` or ``git rev-parse HEAD``)."""
+    repository: Optional[str] = None
+    """The repository scanned (``owner/name``), when the trusted caller says so (``check
+    --repository``, the Action's ``GITHUB_REPOSITORY``); never taken from the repository itself."""
+    owners: Tuple[str, ...] = ()
+    """``owners`` from readiness.yml, for org-wide views (``docs/org-wide.md``)."""
+    tier: Optional[str] = None
+    """``service.tier`` from readiness.yml (``tier-1``, ...), for org-wide views."""
 
     @property
     def checks(self) -> Tuple[CheckReport, ...]:

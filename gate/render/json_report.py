@@ -201,6 +201,9 @@ def report_to_dict(report: Report) -> dict:
         "config_source": c.text(report.config_source, MAX_PATH),
         "profile": c.text(report.profile, MAX_ID),
         "service": c.text(report.service, MAX_ID),
+        "repository": c.text(report.repository, MAX_ID),
+        "owners": [c.text(o, MAX_ID) for o in c.items(report.owners, MAX_SMALL_LIST, "owners")],
+        "tier": c.text(report.tier, MAX_ID),
         "gates": gates,
         "skipped": [_skipped(s, c) for s in c.items(report.skipped, MAX_SKIPPED, "skipped paths")],
         "deferrals": [_deferral(d, c) for d in c.items(report.deferrals, MAX_DEFERRALS, "deferrals")],
@@ -340,6 +343,9 @@ def report_from_dict(data: Any, *, validate: bool = True) -> Report:
             duration_s=data.get("duration_s", 0.0),
             warnings=tuple(data.get("warnings", ())),
             commit=data.get("commit"),
+            repository=data.get("repository"),
+            owners=tuple(data.get("owners", ())),
+            tier=data.get("tier"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportFormatError(f"not a valid readiness-gate report: {one_line(str(exc), 300)}") from None
