@@ -4,6 +4,7 @@ Usage (from the repository root, with the project's venv)::
 
     python benchmarks/accuracy/run.py [--mirror-dir /work/.mirror] [--workdir DIR] [--only A,B]
                                       [--osv-db PATH] [--json-output FILE] [--keep]
+                                      [--kingfisher BIN]
 
 For each inventory in ``benchmarks/accuracy/inventories/*.yml`` (format: ``README.md`` beside
 this file) it writes the pinned commit of the repository from its git directory under
@@ -13,10 +14,12 @@ repository, runs ``readiness-gate check --format json --config CFG --osv-db DB``
 repository at a time: the machine is shared), and compares:
 
 * per check over the corpus: true/false positives and negatives and verdict agreement;
-* every required check that passed although its inventory verdict is ``fail`` (a false PASS);
+* every required check that passed (or was skipped) although its inventory verdict is ``fail``
+  (a false PASS);
 * rule-level expectations (``expect`` / ``expect_not``) that did not hold;
 * for ``secrets``: blocking findings, how many match a real credential of the inventory by path
-  and line, precision of the blocking findings and recall of the real credentials.
+  and line, precision of the blocking findings and recall of the real credentials;
+* with ``--kingfisher BIN``: Kingfisher's findings (``--no-validate``) per repository beside those.
 
 It is a measurement: exit status 0 whatever the numbers (2 only for bad arguments). Secret
 values are never printed: findings are shown by path, line and rule.
@@ -76,6 +79,7 @@ class RepoResult:
     seconds: float = 0.0
     exit_code: Optional[int] = None
     missing_blobs: list[str] = field(default_factory=list)
+    kingfisher: Optional[dict[str, Any]] = None
 
     def check(self, cid: str) -> Optional[dict[str, Any]]:
         """The report's check ``cid`` (dict from the JSON report), or None."""
@@ -200,6 +204,40 @@ def run_gate(inv: dict[str, Any], path: Path, work: Path, osv_db: Path) -> tuple
         return None, f"report is not JSON: {exc}", seconds, proc.returncode
 
 
+def run_kingfisher(binary: str, inv: dict[str, Any], path: Path, work: Path) -> dict[str, Any]:
+    """Run Kingfisher on the materialized repository; never validates (``--no-validate``).
+
+    Returns ``{"findings": n, "real": n, "credentials": n, "seconds": s}`` or ``{"problem": why}``.
+    Kingfisher (MongoDB's secret scanner, ``pip install kingfisher-bin`` in a throwaway venv) is
+    the peer scanner the secrets check is compared with; values are redacted (``--redact``) and
+    only counted here. A credential counts as found when a finding is at its path and line.
+    """
+    out = work / "kingfisher" / f"{inv['name']}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    argv = [binary, "scan", str(path), "--no-validate", "--git-history", "none", "--format", "json",
+            "--redact", "--no-update-check", "-j", "1", "-o", str(out)]
+    start = time.monotonic()
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - start
+    try:
+        doc = json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        return {"problem": f"exit {proc.returncode}, no JSON report ({exc.__class__.__name__})"}
+    hits = set()
+    findings = doc.get("findings", []) or []
+    for item in findings:
+        fnd = item.get("finding", {})
+        try:
+            rel = str(Path(fnd.get("path", "")).resolve().relative_to(path.resolve()))
+        except ValueError:
+            rel = fnd.get("path", "")
+        hits.add((rel, fnd.get("line")))
+    creds = inv.get("credentials") or []
+    real = sum(1 for c in creds if (c["path"], int(c["line"])) in hits)
+    return {"findings": len(findings), "real": real, "credentials": len(creds), "seconds": seconds}
+
+
 def classify(truth: str, status: Optional[str]) -> str:
     """One of TP, FP, FN, TN (or ``--`` when there is no status) for a truth and a gate status."""
     if status is None:
@@ -308,7 +346,12 @@ def print_false_passes(results: Sequence[RepoResult]) -> int:
             status = check.get("status")
             if res.inventory["checks"][cid]["verdict"] == "fail" and status in ("pass", "skipped") and check.get("required"):
                 facts = res.inventory["checks"][cid].get("facts") or [""]
-                rows.append(f"  {res.name}: {cid} {status} ({check.get('summary', '')[:70]}); truth: {facts[0][:110]}")
+                telling = [f for f in facts if any(w in f for w in (" no ", "No ", " not ", "nothing", "without"))]
+                fact = (telling or facts)[0]
+                evidence = "; ".join(str(e) for e in (check.get("evidence") or [])[:3])[:160]
+                rows.append(f"  {res.name}: {cid} {status}: {check.get('summary', '')[:80]}"
+                            + (f"\n      gate's evidence: {evidence}" if evidence else "")
+                            + f"\n      inventory: {fact[:150]}")
     print(f"\nFalse PASS of a required check (passed, or skipped so it does not block): {len(rows)}")
     for row in rows:
         print(row)
@@ -372,6 +415,24 @@ def print_expectations(results: Sequence[RepoResult]) -> int:
     return len(rows)
 
 
+def print_kingfisher(results: Sequence[RepoResult]) -> None:
+    """Kingfisher's findings per repository beside the gate's blocking secrets findings."""
+    print("\nKingfisher (--no-validate) beside the gate's secrets check")
+    print(f"{'repository':28}{'kingfisher':>11}{'real':>6}{'gate block':>11}{'gate real':>10}{'creds':>7}")
+    tk = tr = tg = tgr = tc = 0
+    for res in results:
+        kf = res.kingfisher
+        if not kf or not res.report:
+            continue
+        if "problem" in kf:
+            print(f"{res.name:28}  {kf['problem']}")
+            continue
+        s = secrets_score(res)
+        print(f"{res.name:28}{kf['findings']:>11}{kf['real']:>6}{s['blocking']:>11}{s['real']:>10}{kf['credentials']:>7}")
+        tk, tr, tg, tgr, tc = tk + kf["findings"], tr + kf["real"], tg + s["blocking"], tgr + s["recalled"], tc + kf["credentials"]
+    print(f"{'corpus':28}{tk:>11}{tr:>6}{tg:>11}{tgr:>10}{tc:>7}   (real = credentials found at their line)")
+
+
 def print_errors(results: Sequence[RepoResult]) -> None:
     """Checks that ended in ``error`` (they count as positives but deserve a look)."""
     rows = []
@@ -395,6 +456,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the temporary work directory")
     ap.add_argument("--only", help="comma-separated inventory names to run")
     ap.add_argument("--osv-db", help="OSV records (directory of *.json or all.zip) instead of the PyPA snapshot")
+    ap.add_argument("--kingfisher", metavar="BIN",
+                    help="also run this Kingfisher binary (--no-validate) on each repository and count its findings")
     ap.add_argument("--json-output", help="write the per-repository results as JSON to this file")
     args = ap.parse_args(argv)
 
@@ -436,6 +499,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             res.problem = problem
         else:
             res.report, res.problem, res.seconds, res.exit_code = run_gate(inv, path, work, osv_db)
+            if args.kingfisher:
+                res.kingfisher = run_kingfisher(args.kingfisher, inv, path, work)
         absent = f"; {len(missing)} blob(s) absent from the snapshot" if missing else ""
         state = res.problem or f"exit {res.exit_code}, {res.seconds:.1f} s{absent}"
         print(f"  {inv['name']:28} {inv['repo']}@{inv['commit'][:12]}: {state}", flush=True)
@@ -447,6 +512,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     false_passes = print_false_passes(results)
     tot = print_secrets(results)
     unmet = print_expectations(results)
+    if args.kingfisher:
+        print_kingfisher(results)
     print_errors(results)
     print(f"\nSummary: verdict agreement {agree}/{total} ({pct(agree, total).strip()}); false PASS {false_passes}; "
           f"secrets precision {pct(tot['real'], tot['blocking'] - tot['tolerated']).strip()}, "
@@ -465,6 +532,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if res.report:
                 s = secrets_score(res)
                 row["secrets"] = {k: (len(v) if k == "noise" else v) for k, v in s.items() if k != "missed"}
+            if res.kingfisher:
+                row["kingfisher"] = res.kingfisher
             doc.append(row)
         Path(args.json_output).write_text(json.dumps(doc, indent=2), encoding="utf-8")
     if temp and not args.keep:
