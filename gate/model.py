@@ -18,7 +18,10 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
+
+if TYPE_CHECKING:  # gate.delta builds on this module; the report only holds its value
+    from gate.delta import Delta
 
 
 class Status(str, enum.Enum):
@@ -450,6 +453,8 @@ class Report:
     """``owners`` from readiness.yml, for org-wide views (``docs/org-wide.md``)."""
     tier: Optional[str] = None
     """``service.tier`` from readiness.yml (``tier-1``, ...), for org-wide views."""
+    delta: Optional["Delta"] = None
+    """What the change did compared with the base branch (:mod:`gate.delta`), when known."""
 
     @property
     def checks(self) -> Tuple[CheckReport, ...]:

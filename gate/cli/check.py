@@ -50,6 +50,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="worker processes for CPU-bound scanning (default: number of CPUs)")
     p.add_argument("--repository", metavar="OWNER/NAME", default=env("READINESS_GATE_REPOSITORY"),
                    help="the repository being checked, recorded in the report for org-wide dashboards")
+    p.add_argument("--baseline-report", metavar="BASE.json",
+                   help="the base branch's JSON report: open the output with the changes since it")
     p.add_argument("--today", type=dt.date.fromisoformat, default=None, help=argparse.SUPPRESS)
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
                    help="colour in text output (default: auto, when stdout is a terminal)")
@@ -71,6 +73,14 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print_config_error(exc)
         return EXIT_USAGE
+    baseline = None
+    if args.baseline_report:
+        from gate.render.json_report import ReportFormatError, load_report
+
+        try:
+            baseline = load_report(Path(args.baseline_report).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ReportFormatError) as exc:
+            raise UsageError(f"--baseline-report {args.baseline_report}: {getattr(exc, 'strerror', None) or exc}") from None
     changed = None
     if args.changed_since:
         from gate.diff import changed_paths  # diff-aware mode
@@ -98,6 +108,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--osv-db: {exc}") from None
     if args.repository:
         report = dataclasses.replace(report, repository=args.repository)
+    if baseline is not None:
+        from gate.delta import compare
+
+        report = dataclasses.replace(report, delta=compare(baseline, report, source="report"))
     render_options = RenderOptions(color=color)
     write_output(args.output, get_renderer(args.format).render(report, render_options))
     plain = RenderOptions()

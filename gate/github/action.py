@@ -37,7 +37,7 @@ from gate.checks.registry import parse_ids
 from gate.config import ConfigError, load_config
 from gate.exitcodes import EXIT_INTERNAL, EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, UsageError
 from gate.files import write_output
-from gate.github import approvals, outputs, trust
+from gate.github import approvals, baseline, outputs, trust
 from gate.github.api import ApiError, RetryPolicy
 from gate.github.context import ContextError, RunContext, read_context
 from gate.github.publishing import PublishRequest, api_for, marker_for, publish, render
@@ -153,6 +153,10 @@ def _run(ctx: RunContext, log: outputs.Log, out_values: dict[str, str], policy: 
         report = dataclasses.replace(report, commit=ctx.sha)
     if ctx.repository:
         report = dataclasses.replace(report, repository=ctx.repository)
+    delta = baseline.base_delta(root, pr.base_sha if pr else None, report, only=only, today=today,
+                                info=log.info, warn=log.warn)
+    if delta is not None:
+        report = dataclasses.replace(report, delta=delta)
     exit_code = EXIT_READY if report.ready else EXIT_NOT_READY
     out_values["ready"] = "true" if report.ready else "false"
     out_values["failing-checks"] = outputs.failing_checks(report)
