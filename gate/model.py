@@ -218,6 +218,9 @@ class Finding:
     """False for findings that are informational (e.g. an inline-allowlisted secret when the
     policy allows it, or a pre-existing finding in diff mode): they are shown but do not make
     the check fail."""
+    advisory: Optional["Advisory"] = None
+    """For a known vulnerability in a pinned dependency: the advisory's facts, which every
+    renderer shows in full (the PR comment never cuts them)."""
 
     @property
     def ids(self) -> Tuple[str, ...]:
@@ -228,6 +231,22 @@ class Finding:
         if self.path:
             out.append(self.path)
         return tuple(out)
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """A known vulnerability of one pinned dependency (OSV/GHSA/PYSEC record), as reported."""
+
+    id: str
+    """The advisory id (``PYSEC-2018-28``, ``GHSA-x84v-xcm2-53pg``)."""
+    package: str
+    """PEP 503-normalised distribution name."""
+    version: str
+    """The pinned version that is affected."""
+    fixed: Tuple[str, ...] = ()
+    """Versions that fix it, lowest above the pinned version first; empty when none is published."""
+    aliases: Tuple[str, ...] = ()
+    """Other ids of the same advisory (CVE, GHSA)."""
 
 
 @dataclass(frozen=True)
@@ -481,6 +500,7 @@ def worst(statuses: "list[Status] | tuple[Status, ...]") -> Status:
 
 
 __all__ = [
+    "Advisory",
     "ApprovalState",
     "CheckMeta",
     "CheckReport",

@@ -33,7 +33,7 @@ from packaging.version import InvalidVersion, Version
 from gate.checks.interface import Check, CheckContext
 from gate.deps import BAD_FILE, BAD_INCLUDE, UNAUDITABLE, UNPINNED, Pin, Unauditable, discover
 from gate.deps.advisories import Rating, rate_advisories
-from gate.model import CheckResult, Finding, Severity, SkippedPath, ToolInfo
+from gate.model import Advisory, CheckResult, Finding, Severity, SkippedPath, ToolInfo
 from gate.scanners.pip_audit import TOOL, AuditedDependency, Vulnerability, audit_pins, osv_base_url
 from gate.scanners.process import ToolError
 
@@ -189,7 +189,10 @@ def _vuln_finding(dep: AuditedDependency, vuln: Vulnerability, rating: Rating, p
     return Finding(rule=vuln.id, message=message, path=first.path if first else None,
                    line=first.line if first else None, severity=rating.severity,
                    fingerprint=f"{dep.name}=={dep.version}:{vuln.id}", remediation=remediation,
-                   aliases=(*vuln.aliases, dep.name, f"{dep.name}=={dep.version}"), blocking=blocking)
+                   aliases=(*vuln.aliases, dep.name, f"{dep.name}=={dep.version}"), blocking=blocking,
+                   advisory=Advisory(vuln.id, dep.name, dep.version,
+                                     tuple(dict.fromkeys((fix, *vuln.fix_versions))) if fix else vuln.fix_versions,
+                                     vuln.aliases))
 
 
 def _first_fix(version: str, fixes: tuple[str, ...]) -> Optional[str]:

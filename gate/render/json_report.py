@@ -30,7 +30,7 @@ import json
 from typing import Any, Callable, Mapping, Optional, Sequence, TypeVar
 
 from gate.delta import Delta, FindingChanges, StatusChange
-from gate.model import (ApprovalState, CheckReport, DeferralRecord, DeferralState, Finding,
+from gate.model import (Advisory, ApprovalState, CheckReport, DeferralRecord, DeferralState, Finding,
                         GateResult, Location, Report, Severity, SkippedPath, Status, ToolInfo)
 from gate.redact import redact
 from gate.render.escape import one_line, redact_id, truncate
@@ -141,7 +141,14 @@ def _finding(f: Finding, c: _Clipper) -> dict:
         "deferred_by": c.text(f.deferred_by, MAX_ID),
         "new": f.new,
         "blocking": f.blocking,
+        "advisory": _advisory(f.advisory, c) if f.advisory is not None else None,
     }
+
+
+def _advisory(a: Advisory, c: _Clipper) -> dict:
+    return {"id": c.text(a.id, MAX_ID), "package": c.text(a.package, MAX_ID), "version": c.text(a.version, MAX_ID),
+            "fixed": [c.text(v, MAX_ID) for v in c.items(a.fixed, MAX_SMALL_LIST, "fixed versions")],
+            "aliases": [c.text(v, MAX_ID) for v in c.items(a.aliases, MAX_SMALL_LIST, "advisory aliases")]}
 
 
 def _skipped(s: SkippedPath, c: _Clipper) -> dict:
@@ -330,7 +337,12 @@ def _finding_from(d: Mapping[str, Any]) -> Finding:
         rule=d["rule"], message=d["message"], path=d.get("path"), line=d.get("line"),
         severity=Severity(d["severity"]), fingerprint=d.get("fingerprint", ""),
         remediation=d.get("remediation"), aliases=tuple(d.get("aliases", ())),
-        deferred_by=d.get("deferred_by"), new=d.get("new"), blocking=d.get("blocking", True))
+        deferred_by=d.get("deferred_by"), new=d.get("new"), blocking=d.get("blocking", True),
+        advisory=_opt(d.get("advisory"), _advisory_from))
+
+
+def _advisory_from(d: Mapping[str, Any]) -> Advisory:
+    return Advisory(d["id"], d["package"], d["version"], tuple(d.get("fixed", ())), tuple(d.get("aliases", ())))
 
 
 def _skipped_from(d: Mapping[str, Any]) -> SkippedPath:

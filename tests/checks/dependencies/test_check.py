@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 
-from gate.model import Severity, Status
+from gate.model import Advisory, Severity, Status
 from helpers import git_init, write_tree
 
 VULNERABLE = "requests==2.19.1\n"
@@ -30,6 +30,9 @@ def test_vulnerable_pin_fails_with_the_advisory(tmp_path, osv, audit):
     assert {"CVE-2018-18074", "GHSA-x84v-xcm2-53pg", "requests", "requests==2.19.1"} <= set(finding.aliases)
     assert finding.fingerprint == "requests==2.19.1:PYSEC-2018-28"
     assert finding.remediation == "Upgrade requests to 2.20.0 or later."
+    # The advisory's facts, which the comment shows in full (lowest fix above the pin first).
+    assert finding.advisory == Advisory("PYSEC-2018-28", "requests", "2.19.1", ("2.20.0",),
+                                        ("CVE-2018-18074", "GHSA-x84v-xcm2-53pg"))
     # PYSEC-2018-28's record has no severity and the mirror has no GHSA record: unknown, blocking.
     assert finding.severity is Severity.UNKNOWN and finding.blocking
     assert "PYSEC-2023-74" in rules(result)
