@@ -55,6 +55,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--today", type=dt.date.fromisoformat, default=None, help=argparse.SUPPRESS)
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
                    help="colour in text output (default: auto, when stdout is a terminal)")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="text output: list every location and every non-blocking finding (default: grouped, counted)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="print a line per check as it finishes, to stderr (default: when stderr is a terminal)")
 
@@ -112,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         from gate.delta import compare
 
         report = dataclasses.replace(report, delta=compare(baseline, report, source="report"))
-    render_options = RenderOptions(color=color)
+    render_options = RenderOptions(color=color, verbose=args.verbose)
     write_output(args.output, get_renderer(args.format).render(report, render_options))
     plain = RenderOptions()
     for fmt, path in (("json", args.json_output), ("sarif", args.sarif_output), ("markdown", args.markdown_output)):

@@ -19,6 +19,8 @@ class RenderOptions:
 
     color: bool = False
     """Use ANSI colour (text renderer; the CLI sets it when stdout is a TTY)."""
+    verbose: bool = False
+    """Text renderer: list every location and every non-blocking finding (``check --verbose``)."""
     file_url: Optional[str] = None
     """Base URL for links to files at the scanned commit, e.g.
     ``https://github.com/o/r/blob/<sha>``; a finding links to ``{file_url}/{path}#L{line}``."""

@@ -1,20 +1,33 @@
 """Terminal output (``--format text``), the per-check progress line, and plain-text phrasing.
 
-Layout, verdict first::
+Layout, verdict first and last::
 
     NOT READY: 2 blocking checks
     Blocking: secrets (fail), rollback (fail)
     readiness-gate 0.1.0 · service payments · commit 0123456 · full scan · config readiness.yml (profile default)
 
     Security: FAIL
-      ✗ secrets               required  fail      2 secrets found
-          src/settings.py:12  high  aws-access-key  AWS access key ...
+      ✗ secrets               required  fail      14 secrets found
+          fix: Remove the secret from the code and its history, rotate it, ... (docs: https://…)
+          aws-access-key × 12  high  AWS Access Key committed to the repository.
+              src/a.py:3  [new]
+              … and 7 more in 5 files (--verbose lists them; all are in --format json)
+          private-key  critical  deploy/id_rsa:1  Private key committed to the repository.
+          + 656 non-blocking findings (650 pre-existing, 6 deferred): generic-secret × 600, …; --verbose lists them
+      ✓ security-policy       required  pass      SECURITY.md names a reporting route
+          evidence: SECURITY.md: reporting route security@example.com
+    Performance: PASS (1 advisory finding)
     ...
-    Deferrals (1)
-      SEC-101  dependencies / PYSEC-2018-28  active, 60 days left (expires 2027-01-20), approved by @lead (unverified)
-    Skipped paths: 2 not examined
-    Warnings
+    Deferrals (1) · Skipped paths: 2 not examined · Warnings
     Scanners: pip-audit 2.10.1, semgrep 1.182.0
+
+    NOT READY: 2 blocking checks
+    Blocking: secrets (fail), rollback (fail)
+
+Findings are grouped by rule (:mod:`gate.render.grouping`): ``rule × count``, the message once
+when every finding shares it, then at most :data:`TEXT_LOCATIONS` locations, new ones first.
+Findings that do not block (pre-existing, deferred, informational, of an advisory check) are one
+counted line unless ``--verbose``; known vulnerabilities are always listed.
 
 Colour (ANSI SGR codes, ECMA-48 §8.3.117) only when :attr:`RenderOptions.color` is set; the CLI
 sets it for a terminal and honours ``NO_COLOR``. Every string that comes from the report goes
@@ -36,6 +49,8 @@ from typing import Iterable, List, Optional
 from gate.model import (ApprovalState, CheckReport, DeferralRecord, DeferralState, Finding, Report,
                         SkippedPath, Status)
 from gate.render.escape import one_line, safe_log_line
+from gate.render.grouping import (FindingGroup, blocks, check_docs, check_fix, evidence_line, gate_note,
+                                  group_findings, split_findings)
 from gate.render.interface import RenderOptions, Renderer
 
 SYMBOLS = {
@@ -151,23 +166,82 @@ def progress_line(check_report: CheckReport, color: bool) -> str:
                          f"{check_report.duration_s:.1f}s — {_s(check_report.summary, 160)}")
 
 
-def _check_lines(c: CheckReport, color: bool) -> Iterable[str]:
+TEXT_LOCATIONS = 5
+"""Locations listed per rule in the terminal report (all with ``--verbose``); the rest are counted."""
+
+
+def _finding_tags(f: Finding) -> str:
+    tags = []
+    if f.deferred_by:
+        tags.append(f"deferred by {_s(f.deferred_by, 200)}")
+    if not f.blocking:
+        tags.append("informational")
+    if f.new:
+        tags.append("new")
+    elif f.new is False:
+        tags.append("pre-existing")
+    return "".join(f"  [{t}]" for t in tags)
+
+
+def _group_lines(g: FindingGroup, verbose: bool, color: bool) -> Iterable[str]:
+    """``rule × count  severity  message``, then the locations under it (message once when shared)."""
+    shared = g.message
+    if g.count == 1:
+        f = g.findings[0]
+        parts = [_s(g.rule, 200), f.severity.value, _s(location_phrase(f), 600), _s(f.message)]
+        yield "      " + "  ".join(p for p in parts if p) + _finding_tags(f)
+        return
+    head = f"      {_s(g.rule, 200)} × {g.count}  {g.severity.value}"
+    yield head + (f"  {_s(shared)}" if shared else "")
+    shown = g.findings if verbose else g.findings[:TEXT_LOCATIONS]
+    for f in shown:
+        where = _s(location_phrase(f), 600) or "(no file)"
+        yield f"          {where}" + ("" if shared else f"  {_s(f.message, 400)}") + _finding_tags(f)
+    rest = g.findings[len(shown):]
+    if rest:
+        yield (f"          … and {len(rest)} more in {plural(g.files(rest), 'file')} "
+               "(--verbose lists them; all are in --format json)")
+
+
+def _other_line(other: List[Finding]) -> str:
+    """One line counting the findings that do not block, by rule."""
+    kinds = []
+    pre = sum(1 for f in other if f.new is False)
+    deferred = sum(1 for f in other if f.deferred_by)
+    info = sum(1 for f in other if not f.blocking and f.new is not False and not f.deferred_by)
+    for n, word in ((pre, "pre-existing"), (deferred, "deferred"), (info, "informational")):
+        if n:
+            kinds.append(f"{n} {word}")
+    groups = group_findings(other)
+    rules = ", ".join(_s(g.rule, 80) + (f" × {g.count}" if g.count > 1 else "") for g in groups[:5])
+    rules += ", …" if len(groups) > 5 else ""
+    what = f" ({', '.join(kinds)})" if kinds else ""
+    return f"      + {plural(len(other), 'non-blocking finding')}{what}: {rules}; --verbose lists them"
+
+
+def _check_lines(c: CheckReport, color: bool, verbose: bool = False) -> Iterable[str]:
     level = "required" if c.required else "advisory"
     sym = _paint(SYMBOLS[c.status], _ANSI[c.status], color)
     status = _paint(f"{c.status.value:<9}", _ANSI[c.status], color)
     yield f"  {sym} {_s(c.id, 80):<20} {level:<9} {status} {_s(c.summary)}"
-    for f in c.findings:
-        parts = [p for p in (_s(location_phrase(f), 600), f.severity.value, _s(f.rule, 200), _s(f.message)) if p]
-        line = "      " + "  ".join(parts)
-        if f.deferred_by:
-            line += f"  [deferred by {_s(f.deferred_by, 200)}]"
-        if not f.blocking:
-            line += "  [informational]"
-        if f.new:
-            line += "  [new]"
-        elif f.new is False:
-            line += "  [pre-existing]"
-        yield _paint(line, "2", color) if (f.deferred_by or not f.blocking) else line
+    if c.status is Status.PASS:
+        evidence = evidence_line(c)
+        if evidence:
+            yield f"      evidence: {_s(evidence, 300)}"
+    if c.blocking:
+        fix, docs = check_fix(c), check_docs(c)
+        if fix:
+            yield f"      fix: {_s(fix, 300)}" + (f" (docs: {_s(docs, 300)})" if docs else "")
+    blocking, other = split_findings(c)
+    # Known vulnerabilities are listed whether or not they block: they are few and always matter.
+    listed = blocking + [f for f in other if f.advisory is not None or verbose]
+    counted = [f for f in other if f.advisory is None and not verbose]
+    for g in group_findings(listed):
+        lines = list(_group_lines(g, verbose, color))
+        quiet = not any(blocks(c, f) for f in g.findings)
+        yield from (_paint(line, "2", color) for line in lines) if quiet else lines
+    if counted:
+        yield _paint(_other_line(counted), "2", color)
 
 
 def delta_lines(report: Report) -> List[str]:
@@ -196,13 +270,24 @@ def delta_lines(report: Report) -> List[str]:
     return lines
 
 
-def render_text(report: Report, color: bool = False) -> str:
-    """The whole terminal report (see module docstring), newline-terminated."""
+def _verdict_lines(report: Report, color: bool) -> List[str]:
+    """The verdict and the blocking list: the report's first and last lines."""
     bold_ok = "1;32" if report.ready else "1;31"
     lines = [_paint(verdict_line(report), bold_ok, color)]
     blocking = report.blocking_checks
     if blocking:
         lines.append("Blocking: " + ", ".join(f"{_s(c.id, 80)} ({c.status.value})" for c in blocking))
+    return lines
+
+
+def render_text(report: Report, color: bool = False, verbose: bool = False) -> str:
+    """The whole terminal report (see module docstring), newline-terminated.
+
+    ``verbose`` lists every location and every non-blocking finding; without it, at most
+    :data:`TEXT_LOCATIONS` locations per rule are listed and non-blocking findings are counted
+    (known vulnerabilities are always listed).
+    """
+    lines = _verdict_lines(report, color)
     meta = [f"readiness-gate {_s(report.tool_version, 80)}"]
     if report.service:
         meta.append(f"service {_s(report.service, 200)}")
@@ -219,9 +304,9 @@ def render_text(report: Report, color: bool = False) -> str:
         if not g.checks:
             continue
         lines.append("")
-        lines.append(_paint(f"{_s(g.title, 200)}: {g.status.value.upper()}", _ANSI[g.status], color))
+        lines.append(_paint(f"{_s(g.title, 200)}: {g.status.value.upper()}{gate_note(g)}", _ANSI[g.status], color))
         for c in g.checks:
-            lines.extend(_check_lines(c, color))
+            lines.extend(_check_lines(c, color, verbose))
 
     if report.deferrals:
         lines.append("")
@@ -248,6 +333,7 @@ def render_text(report: Report, color: bool = False) -> str:
     lines.append("")
     tools = ", ".join(f"{_s(t.name, 100)} {_s(t.version, 100)}" for t in report.tools) or "none"
     lines.append(f"Scanners: {tools}")
+    lines += [""] + _verdict_lines(report, color)
     # Fields are one-line already; a line composed of them may still start (after its indent)
     # with "::" (a finding in a file named ":" reads "::3") or carry "##[": break both keys.
     return "\n".join(safe_log_line(line) for line in lines) + "\n"
@@ -261,7 +347,7 @@ class TextRenderer(Renderer):
 
     def render(self, report: Report, options: RenderOptions = RenderOptions()) -> str:
         """Return the terminal report; ANSI colour only when ``options.color``."""
-        return render_text(report, color=options.color)
+        return render_text(report, color=options.color, verbose=options.verbose)
 
 
 __all__ = [

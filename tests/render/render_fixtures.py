@@ -19,6 +19,7 @@ from typing import Iterable, Optional
 
 from gate.model import (GATES, ApprovalState, CheckReport, DeferralRecord, DeferralState, Finding,
                         GateResult, Location, Report, Severity, SkippedPath, Status, ToolInfo, worst)
+from gate.model import Advisory
 
 GOLDEN = Path(__file__).parent / "golden"
 TODAY = dt.date(2026, 11, 21)
@@ -88,6 +89,10 @@ def build_report(checks: Iterable[CheckReport], *, skipped: Iterable[SkippedPath
         warnings=tuple(warnings), commit=COMMIT)
 
 
+REQUESTS_ADVISORY = Advisory("PYSEC-2018-28", "requests", "2.19.0", ("2.20.0",), ("CVE-2018-18074",))
+"""The advisory of the fixtures' vulnerable pin (real: tests/data/osv/PYSEC-2018-28.json)."""
+
+
 def ready_report() -> Report:
     """Every required check passes; one dependency advisory is deferred; load-test is off."""
     dep_deferral = deferral("dependencies", "SEC-7", 60, DeferralState.ACTIVE, finding="PYSEC-2018-28",
@@ -100,7 +105,8 @@ def ready_report() -> Report:
               findings=[Finding("PYSEC-2018-28", "requests 2.19.0 is vulnerable (fixed in 2.20.0)",
                                 "requirements.txt", 3, Severity.HIGH, "requests@2.19.0:PYSEC-2018-28",
                                 aliases=("CVE-2018-18074", "requests"), deferred_by="SEC-7",
-                                remediation="Upgrade requests to 2.20.0 or later.")]),
+                                remediation="Upgrade requests to 2.20.0 or later.",
+                                advisory=REQUESTS_ADVISORY)]),
         check("security-policy", "security", "A security policy with a reporting route", Status.PASS,
               "SECURITY.md names a reporting route"),
         check("dependency-updates", "security", "Automated dependency updates", Status.FAIL,
@@ -138,7 +144,7 @@ def not_ready_report() -> Report:
                             note="approval not verified (run on GitHub to verify it)")],
         findings=[Finding("PYSEC-2018-28", "requests 2.19.0 is vulnerable (fixed in 2.20.0)",
                           "requirements.txt", 3, Severity.HIGH, "requests@2.19.0:PYSEC-2018-28",
-                          aliases=("CVE-2018-18074",), deferred_by="SEC-101")])
+                          aliases=("CVE-2018-18074",), deferred_by="SEC-101", advisory=REQUESTS_ADVISORY)])
     patterns = check(
         "insecure-patterns", "security", "No insecure code patterns", Status.ERROR,
         "semgrep exited 2 (expected 0 or 1): rule parse error. Check the semgrep installation; "

@@ -67,15 +67,18 @@ def test_pending_deferral_names_the_approver_without_pinging():
 def test_structure_renders_as_intended():
     out = render_markdown(not_ready_report(), OPTIONS)
     html = _md.render(out)
-    # Gate table: header + 7 gates; deferral table: header + 5 deferrals; cells not broken.
+    # Gate table: header + 7 gates; the deferred advisory (header + 1); deferral table: header + 5
+    # deferrals; cells not broken.
     tables = html.split("<table>")[1:]
-    assert len(tables) == 2
-    assert tables[0].count("<tr>") == 8 and tables[1].count("<tr>") == 6
+    assert [t.count("<tr>") for t in tables] == [8, 2, 6]
     for t in tables:
         rows = re.findall(r"<tr>(.*?)</tr>", t, re.S)
         assert len({r.count("<td>") + r.count("<th>") for r in rows}) == 1
-    # Findings are inside <details>, with our links only.
-    assert out.count("<details>") == out.count("</details>") == 5
+    # Blocking checks in the open, in report order; everything else collapsed.
+    headings = re.findall(r"^#### .*$", out, re.M)
+    assert [h.split()[2] for h in headings] == ["secrets", "insecure-patterns", "rollback", "backups"]
+    assert out.index("### What blocks this change") < out.index("### Also worth a look") < out.index("### Deferrals")
+    assert out.count("<details>") == out.count("</details>") == 4
     links = re.findall(r'<a href="([^"]*)"', html)
     assert links and all(link.startswith(("https://github.com/o/r/blob/", "https://github.com/o/r/actions/"))
                          for link in links)
@@ -95,6 +98,11 @@ def test_unsafe_urls_are_not_linked():
     assert "javascript:" not in out and "data:text" not in out and "<a " not in _md.render(out)
 
 
+def _locations(out: str) -> int:
+    """Findings of big_report listed: the group head names none, each location line one."""
+    return len(re.findall(r"^  - \[src/module", out, re.M))
+
+
 def test_ten_thousand_findings_fit_in_a_comment():
     report = big_report(10_000)
     out = render_markdown(report, OPTIONS)
@@ -102,30 +110,49 @@ def test_ten_thousand_findings_fit_in_a_comment():
     assert out.startswith(f"{MARKER}\n\n## ❌ Not ready: 2 blocking checks\n")
     assert "| Security | ❌ fail |" in out
     assert "#### ❌ security-policy" in out and "no SECURITY.md" in out  # blocking summaries kept
-    shown = out.count("- **high** · generic-secret")
+    assert "- **generic-secret** × 10000 · high" in out  # one group, the count once
+    shown = _locations(out)
     assert 100 < shown < 10_000
-    assert f"Truncated: {10_000 - shown} findings not shown; see {OPTIONS.full_report_hint}." in out
+    assert f"  - … and {10_000 - shown} more in {10_000 - shown} files" in out
+    assert (f"**Not shown here** (size limit of 65,536 characters): {10_000 - shown:,} locations of blocking "
+            f"findings. Everything is in [{OPTIONS.full_report_hint}]({OPTIONS.run_url}).") in out
     assert _no_live_mention(out) and out.count(MARKER) == 1
     assert out.count("<details>") == out.count("</details>")
-    # The largest number of findings that fits is shown: one more would not fit.
-    assert len(out) > GITHUB_COMMENT_LIMIT - 400
+    # The budget is used: little is left.
+    assert len(out) > GITHUB_COMMENT_LIMIT - 2_000
 
 
-def test_small_limits_keep_verdict_and_gate_table():
+def test_small_limits_keep_verdict_gate_table_and_first_location():
     report = big_report(500)
-    for limit in (6_000, 2_500, 1_400):
+    for limit in (6_000, 2_500):
         out = render_markdown(report, replace(OPTIONS, max_chars=limit))
         assert len(out) <= limit, limit
         assert out.startswith(f"{MARKER}\n\n## ❌ Not ready: 2 blocking checks\n")
         assert "| Security | ❌ fail |" in out
         assert "#### ❌ security-policy" in out and "no SECURITY.md" in out
-        shown = out.count("- **high** · generic-secret")
-        assert f"Truncated: {500 - shown} findings not shown; see {OPTIONS.full_report_hint}." in out
-    # Below what even the minimal comment needs: cut at a line, verdict kept, truncation said.
+        assert "[src/module\\_00000.py:1]" in out  # the first finding's location
+        assert "**Not shown here**" in out
+    # Below what even the minimal comment needs: cut at a line, verdict kept, the cut said.
     out = render_markdown(report, replace(OPTIONS, max_chars=700))
     assert len(out) <= 700
     assert out.startswith(f"{MARKER}\n\n## ❌ Not ready: 2 blocking checks\n")
-    assert out.endswith(f"Truncated: 500 findings not shown; see {OPTIONS.full_report_hint}.\n")
+    assert "**Not shown here**" in out
+
+
+def test_each_blocking_check_gets_a_share_before_anything_non_blocking():
+    """A noisy check cannot crowd out another blocking check, nor can non-blocking noise."""
+    report = big_report(3_000)
+    secrets = report.gates[0].checks[0]
+    quiet = [Finding("missing-section", f"section {i} missing", "SECURITY.md", i, Severity.MEDIUM) for i in range(1, 41)]
+    noise = [replace(f, blocking=False, new=False) for f in secrets.findings]
+    checks = (replace(secrets, findings=secrets.findings + tuple(noise)),
+              replace(report.gates[0].checks[1], findings=tuple(quiet)))
+    report = replace(report, gates=(replace(report.gates[0], checks=checks),) + report.gates[1:])
+    out = render_markdown(report, OPTIONS)
+    assert len(out) <= GITHUB_COMMENT_LIMIT
+    assert out.count("SECURITY.md:") == 40  # the small blocking check is shown whole
+    # The blocking findings used the budget: the pre-existing noise is only counted.
+    assert "that do not block" not in out and "3,000 non-blocking findings" in out
 
 
 def test_many_deferrals_are_compacted():
@@ -134,7 +161,7 @@ def test_many_deferrals_are_compacted():
     report = replace(report, deferrals=report.deferrals + many)
     out = render_markdown(report, replace(OPTIONS, max_chars=20_000))
     assert len(out) <= 20_000
-    assert "more deferrals not shown" in out and "Truncated: " in out
+    assert "more not shown" in out and "deferral rows" in out and "**Not shown here**" in out
 
 
 def test_hostile_report_fields_everywhere():
@@ -153,7 +180,7 @@ def test_hostile_report_fields_everywhere():
     assert out.count(MARKER) == 1 and out.count("<!--") == 1 and out.count("<img") == 0
     assert _no_live_mention(out)
     html = _md.render(out)
-    assert "<img" not in html and html.count("<table>") == 2
+    assert "<img" not in html and html.count("<table>") == 3
     assert all(h.startswith("https://github.com/o/r/") for h in re.findall(r'<a href="([^"]*)"', html))
 
 
@@ -161,7 +188,7 @@ def test_job_summary_limit():
     assert JOB_SUMMARY_LIMIT_BYTES == 1_048_576
     out = render_markdown(big_report(10_000), replace(OPTIONS, max_chars=JOB_SUMMARY_MAX_CHARS))
     assert len(out.encode("utf-8")) <= JOB_SUMMARY_LIMIT_BYTES
-    assert "Truncated:" in out
+    assert "**Not shown here**" in out
 
 
 def test_deterministic():

@@ -31,8 +31,16 @@ def test_verdict_first():
 
 def test_content():
     out = get_renderer("text").render(not_ready_report())
-    assert "src/settings.py:12  high  aws-access-key  AWS access key " + HOSTILE in out
-    assert "[deferred by SEC-101]" in out
+    assert "aws-access-key  high  src/settings.py:12  AWS access key " + HOSTILE in out
+    # A known vulnerability is always listed, deferred or not.
+    assert "PYSEC-2018-28  high  requirements.txt:3" in out and "[deferred by SEC-101]" in out
+    # Another deferred finding does not block: counted, and listed with --verbose.
+    assert "+ 1 non-blocking finding (1 deferred): missing-alerts; --verbose lists them" in out
+    verbose = get_renderer("text").render(not_ready_report(), RenderOptions(verbose=True))
+    assert "missing-alerts  medium  no alerting rules in the repository  [deferred by OBS-7]" in verbose
+    # Verdict and blocking list first and last.
+    lines = out.splitlines()
+    assert lines[:2] == lines[-2:]
     assert "advisory  fail" in out
     assert "OBS-7  observability: expiring, 5 days left (expires 2026-11-26)" in out
     assert "REL-3  rollback: expired on 2026-11-19 (2 days ago), covers nothing" in out
