@@ -35,7 +35,7 @@ from gate.deps import BAD_FILE, BAD_INCLUDE, UNAUDITABLE, UNPINNED, Pin, Unaudit
 from gate.deps.advisories import Rating, rate_advisories
 from gate.model import Advisory, CheckResult, Finding, Severity, SkippedPath, ToolInfo
 from gate.scanners.pip_audit import TOOL, AuditedDependency, Vulnerability, audit_pins, osv_base_url
-from gate.scanners.process import ToolError
+from gate.scanners.process import ToolError, tool_version
 
 FAIL_ON = {"any": Severity.INFO, "low": Severity.LOW, "medium": Severity.MEDIUM,
            "high": Severity.HIGH, "critical": Severity.CRITICAL}
@@ -92,8 +92,9 @@ class DependenciesCheck(Check):
         try:
             audit = audit_pins(list(by_key), service=service, osv_base=osv_base, timeout=timeout)
         except ToolError as exc:
+            # The version is known even when the audit failed (pip-audit's own metadata, or --version).
             return CheckResult.errored(str(exc), findings=tuple(findings), skipped=skipped,
-                                       tools=(ToolInfo(TOOL, "unknown"),), evidence=tuple(evidence))
+                                       tools=(ToolInfo(TOOL, tool_version(TOOL)),), evidence=tuple(evidence))
         tools = (ToolInfo(TOOL, audit.version),)
 
         advisories: dict[str, tuple[str, ...]] = {}

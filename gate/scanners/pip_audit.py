@@ -215,6 +215,9 @@ def _run_batch(group: list[tuple[str, str]], service: str, osv_base: Optional[st
         except ToolError as exc:
             if exc.returncode is None and "timed out" not in exc.problem:
                 raise  # missing or could not start: run_tool's message says how to install it
+            offline = unreachable(where, exc.stderr_tail, exc.argv, exc.returncode) if exc.returncode == 1 else None
+            if offline is not None:
+                raise offline from None
             # Exit 2 is an argparse usage error (an incompatible pip-audit); a signal is a crash.
             why = hint if exc.returncode in (None, 1) else (
                 "Check that pip-audit >= 2.7 is installed in the same environment as readiness-gate")
@@ -227,6 +230,9 @@ def _run_batch(group: list[tuple[str, str]], service: str, osv_base: Optional[st
         try:
             deps = parse_report(run.stdout, group)
         except ValueError as exc:
+            offline = unreachable(where, run.stderr, run.argv, run.returncode) if run.returncode else None
+            if offline is not None:
+                raise offline from None
             problem = (f"exited with status {run.returncode} without a usable report ({exc})"
                        if run.returncode else f"printed a malformed report ({exc})")
             raise ToolError(TOOL, problem, hint=hint if run.returncode else "Check the pip-audit installation",
@@ -239,6 +245,25 @@ def _run_batch(group: list[tuple[str, str]], service: str, osv_base: Optional[st
             raise ToolError(TOOL, "exited with status 0 but reported vulnerabilities (inconsistent output)",
                             argv=run.argv, returncode=0, stderr=run.stderr)
         return deps
+
+
+_UNREACHABLE = re.compile(
+    r"NameResolutionError|Failed to resolve|Name or service not known|Temporary failure in name resolution|"
+    r"nodename nor servname|getaddrinfo failed|Max retries exceeded|Connection refused|Network is unreachable|"
+    r"No route to host|ConnectTimeout|ConnectionError|ProxyError|SSLError|CERTIFICATE_VERIFY_FAILED")
+"""What requests/urllib3 print when the vulnerability service cannot be reached at all."""
+
+
+def unreachable(where: str, stderr: str, argv: Sequence[str], returncode: Optional[int]) -> Optional[ToolError]:
+    """The one-sentence error for a vulnerability service pip-audit could not reach, or None
+    when ``stderr`` shows another failure. The traceback's text (``NameResolutionError(...)``)
+    says nothing a user can act on, so it is left out."""
+    if not _UNREACHABLE.search(stderr):
+        return None
+    return ToolError(TOOL, f"could not reach the vulnerability service at {where} (no network access?); pass "
+                     "--osv-db with an offline OSV export (OSV's PyPI all.zip; READINESS_GATE_OSV_DB in CI), "
+                     "or point --osv-url (checks.dependencies.osv-url) at an OSV mirror", argv=argv,
+                     returncode=returncode)
 
 
 def last_line(stderr: str) -> str:

@@ -134,3 +134,17 @@ def test_pypi_service_is_passed_without_osv_url(repo, tmp_path, fake_pip_audit, 
 def test_osv_url_must_be_http(repo, audit):
     result = audit(repo, osv_url="file:///etc/passwd")
     assert result.status is Status.ERROR and "http(s)" in result.summary
+
+
+def test_an_unreachable_service_is_one_sentence_with_the_fix(repo, audit):
+    """The first run on a runner without network: the real pip-audit against a host that never
+    resolves (``.invalid``, RFC 2606), as api.osv.dev does not offline."""
+    result = audit(repo, osv_url="https://osv.invalid")
+    assert result.status is Status.ERROR
+    assert result.summary == (
+        "pip-audit: could not reach the vulnerability service at https://osv.invalid/v1/query (no network "
+        "access?); pass --osv-db with an offline OSV export (OSV's PyPI all.zip; READINESS_GATE_OSV_DB in CI), "
+        "or point --osv-url (checks.dependencies.osv-url) at an OSV mirror.")
+    # The scanner line names pip-audit's real version, even though the audit failed.
+    (tool,) = result.tools
+    assert tool.name == "pip-audit" and tool.version not in ("", "unknown") and tool.version[0].isdigit()
