@@ -207,6 +207,8 @@ class _Converter:
         if id(node) in active:
             raise self.fail(node, "recursive alias", path)
         if isinstance(node, yaml.ScalarNode):
+            if not node.style:  # plain (libyaml says "", PyYAML None): YAML 1.2 core schema, not YAML 1.1
+                return core_scalar(node.value)
             if node.tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
                 return node.value
             return self._scalars.construct_object(node, deep=True)
@@ -255,6 +257,47 @@ class _Converter:
             seen.add(name)
             out.append((k, v))
         return out
+
+
+_CORE_NULL = re.compile(r"~|null|Null|NULL|")
+_CORE_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_CORE_INT = re.compile(r"[-+]?[0-9]+")
+_CORE_OCT = re.compile(r"0o[0-7]+")
+_CORE_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_CORE_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_CORE_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
+_CORE_NAN = re.compile(r"\.(nan|NaN|NAN)")
+
+YAML11_BOOLEANS = frozenset({"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+                             "on", "On", "ON", "off", "Off", "OFF"})
+"""Words YAML 1.1 (and PyYAML) read as booleans; in YAML 1.2 they are strings (``level: off``)."""
+
+
+def core_scalar(text: str) -> Any:
+    """A plain (unquoted) scalar typed by the YAML 1.2 core schema (YAML 1.2.2, section 10.3.2).
+
+    Only ``true``/``false`` (three spellings each) are booleans, so ``level: off`` and
+    ``fail-on: no`` stay the words people wrote; ``010`` is ten (no YAML 1.1 octal), ``1:20``
+    and ``1_000`` are strings (no YAML 1.1 sexagesimal or digit separators), and dates stay
+    strings (the core schema has no timestamp). Everything else is a string.
+    """
+    if _CORE_NULL.fullmatch(text):
+        return None
+    if text in _CORE_BOOL:
+        return _CORE_BOOL[text]
+    if _CORE_INT.fullmatch(text):
+        return int(text)
+    if _CORE_OCT.fullmatch(text):
+        return int(text[2:], 8)
+    if _CORE_HEX.fullmatch(text):
+        return int(text[2:], 16)
+    if _CORE_FLOAT.fullmatch(text):
+        return float(text)
+    if _CORE_INF.fullmatch(text):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if _CORE_NAN.fullmatch(text):
+        return float("nan")
+    return text
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, dict[str, Location]]:
@@ -353,6 +396,8 @@ def _problems_for(err: ValidationError, file: str, positions: Mapping[str, Locat
         message = f"{err.instance!r} is not a valid date (YYYY-MM-DD)"
     elif err.validator == "type":
         message = f"expected {err.validator_value}, got {type(err.instance).__name__} {_short(err.instance)}"
+        if err.validator_value == "boolean" and err.instance in YAML11_BOOLEANS:
+            message += " (readiness.yml is YAML 1.2: write true or false)"
     return [Problem(file, loc.line if loc else None, loc.column if loc else None, _dotted(path), message, suggestion)]
 
 
@@ -476,6 +521,11 @@ def load_config_text(text: str, file: str) -> Config:
     data, positions = parse_yaml(text, file)
     if data is None:
         raise ConfigError.single(file, "file is empty; it needs at least `version: 1`", line=1)
+    if isinstance(data, dict) and isinstance(data.get("service"), str):
+        # `service: payments-api`, the way people write it, is the service's name.
+        data["service"] = {"name": data["service"]}
+        if "service" in positions:
+            positions["service.name"] = positions["service"]
     validate_data(data, file, positions)
     return build_config(data, file, positions)
 

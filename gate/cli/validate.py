@@ -7,14 +7,15 @@ from pathlib import Path
 
 from gate.cli.common import print_config_error
 from gate.exitcodes import EXIT_READY, EXIT_USAGE
-from gate.config import ConfigError, find_config, load_config_text, read_config_file
+from gate.config import CONFIG_NAMES, ConfigError, find_config, load_config_text, read_config_file
 
 HELP = "Validate readiness.yml (schema, dates, check ids) without running any check."
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """``FILE`` defaults to the readiness.yml found in ``--path``."""
-    p.add_argument("file", nargs="?", help="file to validate (default: the readiness.yml found in --path)")
+    p.add_argument("file", nargs="?", help="file to validate (default: the first of " + ", ".join(CONFIG_NAMES)
+                   + " in --path, as `check` looks for them)")
     p.add_argument("--path", default=".", help="repository to look in when FILE is not given (default: .)")
 
 
@@ -27,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
             root = Path(args.path)
             found = find_config(root)
             if found is None:
-                print(f"readiness-gate: no readiness.yml in {args.path} (looked for readiness.yml, "
-                      ".github/readiness.yml); run `readiness-gate init` to write one")
+                print(f"readiness-gate: no readiness.yml in {args.path} (looked for {', '.join(CONFIG_NAMES)}); "
+                      "run `readiness-gate init` to write one")
                 return EXIT_USAGE
             path, display = found, found.relative_to(root).as_posix()
         config = load_config_text(read_config_file(path, display), display)

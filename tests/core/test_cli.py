@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,42 @@ def test_init_writes_valid_files_and_never_overwrites(tmp_path: Path, capsys: py
     assert main(["init", str(tmp_path)]) == 0
     assert (tmp_path / "readiness.yml").read_text() == "version: 1\n# mine\n"
     assert "kept existing readiness.yml" in capsys.readouterr().out
+
+
+def test_the_starter_file_claims_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every example value of init's readiness.yml is commented out: on a repository with a
+    database and nothing else, the backups check reports both missing pieces."""
+    repo = write_tree(tmp_path / "r", {"app/db.py": "import sqlalchemy\nENGINE = sqlalchemy.create_engine('postgresql://db/app')\n",
+                                       "migrations/versions/0001_init.py": "def upgrade():\n    pass\n"})
+    assert main(["init", str(repo)]) == 0
+    text = (repo / "readiness.yml").read_text(encoding="utf-8")
+    active = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert active == ["version: 1"]
+    # Uncommented, each example is valid readiness.yml (the examples teach the real syntax).
+    example = re.compile(r"^# (?!yaml-language-server)(\s*(?:[a-z][\w.-]*:(?: |$)|- ))")
+    uncommented = "\n".join(example.sub(r"\1", line) for line in text.splitlines())
+    assert uncommented.count("\n#") < text.count("\n#") - 30
+    (repo / "full.yml").write_text(uncommented, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["validate", str(repo / "full.yml")]) == 0, capsys.readouterr().err
+    (repo / "full.yml").unlink()
+    capsys.readouterr()
+    assert main(["check", str(repo), "--only", "backups", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    backups = next(c for g in doc["gates"] for c in g["checks"] if c["id"] == "backups")
+    assert sorted(f["rule"] for f in backups["findings"]) == ["no-backup-mechanism", "no-restore-test"]
+
+
+def test_validate_without_argument_finds_the_names_check_finds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gate.config import CONFIG_NAMES
+
+    for name in CONFIG_NAMES:
+        repo = write_tree(tmp_path / name.replace("/", "_"), {name: "version: 1\n"})
+        assert main(["validate", "--path", str(repo)]) == 0, name
+        assert f"{name}: valid" in capsys.readouterr().out
+    assert main(["validate", "--path", str(tmp_path / "nothing-here")]) == 2
+    err = capsys.readouterr().out
+    assert all(name in err for name in CONFIG_NAMES)
 
 
 def test_list_checks_explain_schema(capsys: pytest.CaptureFixture[str]) -> None:

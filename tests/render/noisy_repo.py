@@ -50,13 +50,13 @@ version: 1
 service: {name: noisy-api}
 checks:
   error-handling: {level: advisory}
-  dependency-updates: {level: "off"}
-  security-policy: {level: "off"}
-  observability: {level: "off"}
-  deploy-pipeline: {level: "off"}
-  runbooks: {level: "off"}
-  ownership: {level: "off"}
-  operations-docs: {level: "off"}
+  dependency-updates: {level: off}
+  security-policy: {level: off}
+  observability: {level: off}
+  deploy-pipeline: {level: off}
+  runbooks: {level: off}
+  ownership: {level: off}
+  operations-docs: {level: off}
 """
 
 
