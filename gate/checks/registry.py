@@ -5,13 +5,15 @@ explicitly, like pre-commit's ``all_languages.py``). Classes are named by dotted
 imported on first use, so ``readiness-gate list-checks`` and ``validate`` do not pay for
 importing every scanner adapter.
 
-Order matters: it is the order checks appear in within each gate.
+Order matters: it is the order checks appear in within each gate. A check's other facts live
+with the check (``docs/architecture.md``, "Where each fact lives"); a test keeps the ids here,
+the schema's, the default profile's and ``policies/checks/*.yml`` the same set.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Mapping
+from typing import Any, Mapping
 
 from gate.checks.interface import Check
 
@@ -27,7 +29,7 @@ CHECKS: Mapping[str, str] = {
     # observability
     "observability": "gate.checks.observability:ObservabilityCheck",
     # deploy-and-rollback
-    "deploy-pipeline": "gate.checks.deploy:DeployPipelineCheck",
+    "deploy-pipeline": "gate.checks.deploy_pipeline:DeployPipelineCheck",
     "rollback": "gate.checks.rollback:RollbackCheck",
     # data-safety
     "backups": "gate.checks.backups:BackupsCheck",
@@ -46,7 +48,7 @@ def check_ids() -> tuple[str, ...]:
     return tuple(CHECKS)
 
 
-def load_check(check_id: str) -> Check:
+def load_check(check_id: str) -> Check[Any]:
     """Instantiate the check ``check_id``.
 
     Raises:
