@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
-import subprocess
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +32,7 @@ from gate.checks.registry import check_ids, load_check
 from gate.config import Config
 from gate.deferrals import EXPIRY_WARNING_DAYS, ApprovalFn, apply_deferrals, unverified_approval
 from gate.diff import changed_lines, is_new
+from gate.git import head_commit
 from gate.inventory import Inventory, build_inventory
 from gate.model import (GATES, ApprovalState, CheckReport, CheckResult, DeferralState, GateResult,
                         Level, Report, Status, worst)
@@ -115,27 +115,6 @@ def _run_one(check: Check[Any], context: CheckContext[Any]) -> tuple[CheckResult
     except Exception as exc:  # noqa: BLE001 - a failing check must not stop the run
         result = _internal_error(exc)
     return result, time.monotonic() - start
-
-
-def head_commit(root: Path) -> Optional[str]:
-    """``git rev-parse HEAD`` of ``root``, or None when not a git work tree."""
-    try:
-        out = subprocess.run(
-            ["git", "-c", "core.fsmonitor=false", "-c", "safe.directory=*", "-C", str(root),
-             "rev-parse", "--verify", "-q", "HEAD"],
-            capture_output=True, timeout=30, check=False, text=True)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    sha = out.stdout.strip()
-    if out.returncode != 0 or len(sha) not in (40, 64):
-        return None
-    # Only for the top of a work tree: a sub-directory (examples/ready-service) is scanned as a
-    # plain directory by the inventory, and the enclosing repository's HEAD would misdescribe it.
-    top = subprocess.run(["git", "-c", "core.fsmonitor=false", "-c", "safe.directory=*", "-C", str(root),
-                          "rev-parse", "--show-toplevel"], capture_output=True, timeout=30, check=False, text=True)
-    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != root.resolve():
-        return None
-    return sha
 
 
 def run_gate(
@@ -308,4 +287,6 @@ def run_gate(
         duration_s=round(time.monotonic() - started, 3),
         warnings=tuple(warnings),
         commit=head_commit(inventory.root),
+        owners=tuple(redact(o) for o in config.owners),  # display only, like the service name
+        tier=config.tier,
     )

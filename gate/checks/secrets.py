@@ -194,11 +194,11 @@ class SecretsCheck(Check[SecretsSettings]):
         tools = (ToolInfo(engine.TOOL, outcome.version),)
         notes = [f"{outcome.scanned} file{'s' if outcome.scanned != 1 else ''} scanned"]
         st = outcome.stats
-        if st.get("reduce"):
-            notes.append(f"prefilter: {st['whole'] + st['reduced']} of {st['files'] - st['cached']} files "
-                         f"handed to detect-secrets ({st['lines_staged']} of {st['lines_total']} lines)")
-        if st.get("cached"):
-            notes.append(f"{st['cached']} file{'s' if st['cached'] != 1 else ''} from the scan cache")
+        if st.reduce:
+            notes.append(f"prefilter: {st.whole + st.reduced} of {st.files - st.cached} files "
+                         f"handed to detect-secrets ({st.lines_staged} of {st.lines_total} lines)")
+        if st.cached:
+            notes.append(f"{st.cached} file{'s' if st.cached != 1 else ''} from the scan cache")
         if audited:
             notes.append(f"{audited} audited false positive{'s' if audited != 1 else ''} in {baseline_path}")
         if allowlisted:
