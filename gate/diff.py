@@ -5,9 +5,10 @@ Changed = files that differ between the merge base of ``REF`` and ``HEAD`` and t
 out (there is nothing to scan). Paths are relative to the scanned directory (``--relative``), as
 the inventory's are, so scanning a sub-directory of a repository works.
 
-Git runs with ``core.fsmonitor`` off, without external diff drivers or textconv filters
-(``--no-ext-diff --no-textconv``), with every configured clean/smudge/process filter driver
-emptied (:func:`_neutral_filters`: ``git diff`` against the work tree would otherwise run the
+git runs hardened (:mod:`gate.git`: no hooks, no fsmonitor, no system or global config, no
+optional locks), without external diff drivers or textconv filters (:data:`gate.git.DIFF_SAFETY`),
+with every configured clean/smudge/process filter driver emptied
+(:func:`gate.git.neutral_filters`: ``git diff`` against the work tree would otherwise run the
 clean filter that ``.gitattributes`` selects and ``.git/config`` defines) and with explicit
 prefixes, so neither the repository's config nor its ``.gitattributes`` can run code or change
 the output we parse. A ref starting with ``-`` is refused (it would be read as an option:
@@ -19,11 +20,10 @@ from __future__ import annotations
 import os
 import re
 import stat
-import subprocess
 from pathlib import Path
 from typing import Mapping
 
-_GIT = ["git", "-c", "core.fsmonitor=false", "-c", "safe.directory=*", "-c", "core.quotepath=off"]
+from gate.git import DIFF_SAFETY, GitError, neutral_filters, run_git, split_z
 
 MAX_UNTRACKED_BYTES = 64 * 1024 * 1024
 """Untracked files larger than this are not read to count their lines (they are larger than
@@ -35,79 +35,38 @@ _ESCAPES = {"a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r
 
 
 def _git(root: Path, *args: str, config: tuple[str, ...] = ()) -> bytes:
-    out = subprocess.run([*_GIT, *config, "-C", str(root), *args], capture_output=True, timeout=120,
-                         check=False, stdin=subprocess.DEVNULL,
-                         env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_EXTERNAL_DIFF": "",
-                              "GIT_PAGER": "cat"})
-    if out.returncode != 0:
-        msg = out.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ValueError(msg[-1] if msg else f"git {args[0]} failed")
-    return out.stdout
-
-
-def _neutral_filters(root: Path) -> tuple[str, ...]:
-    """``-c`` options that empty every filter driver the repository's config defines.
-
-    git runs ``filter.<name>.clean`` (or ``.process``) on work-tree files when it compares them
-    (``git diff`` against the work tree), for any path ``.gitattributes`` gives ``filter=<name>``.
-    An empty command means "no filter" to git, and ``required=false`` keeps git from refusing
-    the unfiltered file. Reading the config runs nothing. (git >= 2.40 could ignore the work
-    tree's attributes with ``--attr-source``; this works with older git too.)
-
-    Raises:
-        ValueError: a driver name git's ``-c`` cannot express (contains ``=``): refused.
-    """
-    try:
-        keys = _git(root, "config", "--name-only", "--get-regexp", r"^filter\.")
-    except ValueError:  # exit status 1: no filter configured
-        return ()
-    names = set()
-    for key in os.fsdecode(keys).splitlines():
-        name = key[len("filter."):].rpartition(".")[0] if key.startswith("filter.") else ""
-        if not name:
-            continue
-        if "=" in name:
-            raise ValueError(f"refusing to run git diff: filter driver name {name!r} cannot be disabled")
-        names.add(name)
-    out: list[str] = []
-    for name in sorted(names):
-        for var in ("clean", "smudge", "process"):
-            out += ["-c", f"filter.{name}.{var}="]
-        out += ["-c", f"filter.{name}.required=false"]
-    return tuple(out)
+    return run_git(root, args, config=config).stdout_bytes
 
 
 def merge_base(root: Path, ref: str) -> str:
     """The commit id of the merge base of ``ref`` and ``HEAD`` in the repository at ``root``.
 
     Raises:
-        ValueError: ``ref`` starts with ``-`` (refused), not a git work tree, or ``ref`` is
-            unknown (the message is git's own last line of stderr).
+        GitError: ``ref`` starts with ``-`` (refused), not a git work tree, or ``ref`` is
+            unknown (the message is git's own last line of stderr). A ``ValueError``.
     """
     if ref.startswith("-"):
-        raise ValueError(f"not a git ref: {ref!r} (refs may not start with '-')")
+        raise GitError(f"not a git ref: {ref!r} (refs may not start with '-')")
     return _git(root, "merge-base", ref, "HEAD").decode().strip()
 
 
 def _untracked(root: Path) -> list[str]:
-    out = _git(root, "ls-files", "-z", "--others", "--exclude-standard")
-    return [os.fsdecode(n) for n in out.split(b"\0") if n]
+    return split_z(_git(root, "ls-files", "-z", "--others", "--exclude-standard"))
 
 
 def _diff_names(root: Path, base: str, config: tuple[str, ...]) -> list[str]:
-    diff = _git(root, "diff", "--name-only", "-z", "--relative", "--no-renames", "--diff-filter=d",
-                "--no-ext-diff", "--no-textconv", base, "--", config=config)
-    return [os.fsdecode(n) for n in diff.split(b"\0") if n]
+    return split_z(_git(root, "diff", "--name-only", "-z", "--relative", "--no-renames", "--diff-filter=d",
+                        *DIFF_SAFETY, base, "--", config=config))
 
 
 def changed_paths(root: Path, ref: str) -> frozenset[str]:
     """Paths (relative to ``root``, POSIX) changed since the merge base of ``ref`` and HEAD.
 
     Raises:
-        ValueError: see :func:`merge_base`.
+        GitError: see :func:`merge_base`.
     """
     base = merge_base(root, ref)
-    return frozenset(_diff_names(root, base, _neutral_filters(root)) + _untracked(root))
+    return frozenset(_diff_names(root, base, neutral_filters(root)) + _untracked(root))
 
 
 def _unquote(raw: bytes) -> str:
@@ -193,12 +152,12 @@ def changed_lines(root: Path, ref: str) -> dict[str, frozenset[int]]:
     only) counts as new on every line: fail closed.
 
     Raises:
-        ValueError: see :func:`merge_base`.
+        GitError: see :func:`merge_base`.
     """
     base = merge_base(root, ref)
-    config = _neutral_filters(root)
+    config = neutral_filters(root)
     patch = _git(root, "diff", "-U0", "--text", "--relative", "--no-renames", "--diff-filter=d",
-                 "--no-ext-diff", "--no-textconv", "--no-color", "--src-prefix=a/", "--dst-prefix=b/",
+                 *DIFF_SAFETY, "--src-prefix=a/", "--dst-prefix=b/",
                  base, "--", config=config)
     lines = parse_unified_zero(patch)
     for rel in _diff_names(root, base, config) + _untracked(root):

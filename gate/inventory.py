@@ -18,7 +18,7 @@ named"; ``docs/threats.md`` row 7):
 * an unreadable file is skipped with the OS error.
 
 In a git work tree the file list comes from ``git ls-files`` (tracked plus untracked files that
-are not ignored), so ignored build output is not scanned; elsewhere, from a walk of the
+are not ignored, git started through :mod:`gate.git`), so ignored build output is not scanned; elsewhere, from a walk of the
 directory that never follows directory symlinks and never enters ``.git``.
 """
 
@@ -28,7 +28,6 @@ import functools
 import os
 import re
 import stat
-import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -36,6 +35,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 from wcmatch import glob as wcglob
 
+from gate import git
 from gate.model import SkippedPath
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
@@ -261,41 +261,17 @@ def _read_up_to(fd: int, size: int) -> bytes:
 
 
 def _git_files(root: Path) -> Optional[list[str]]:
-    """Paths from ``git ls-files`` (tracked + untracked-not-ignored), or None if not a work tree.
-
-    Runs git with options that stop a repository's own config from running code
-    (``core.fsmonitor``) and that accept a work tree owned by another user (the runner's
-    container case, ``docs/threats.md`` row 4).
-    """
-    base = [
-        "git",
-        "-c", "core.fsmonitor=false",
-        "-c", "safe.directory=*",
-        "-c", "core.quotepath=off",
-        "-C", str(root),
-    ]
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    """Paths from ``git ls-files`` (tracked + untracked-not-ignored), or None if ``root`` is not
+    the top of a work tree (git runs hardened: :mod:`gate.git`)."""
+    # Only when ``root`` is the top of the work tree: a sub-directory of a repository is
+    # scanned as a plain directory so paths stay relative to what the user named.
+    if not git.is_top(root):
+        return None
     try:
-        top = subprocess.run(
-            [*base, "rev-parse", "--show-toplevel"],
-            capture_output=True, timeout=60, env=env, check=False,
-        )
-        if top.returncode != 0:
-            return None
-        # Only when ``root`` is the top of the work tree: a sub-directory of a repository is
-        # scanned as a plain directory so paths stay relative to what the user named.
-        if Path(os.fsdecode(top.stdout.strip())).resolve() != root:
-            return None
-        out = subprocess.run(
-            [*base, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            capture_output=True, timeout=300, env=env, check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+        out = git.run_git(root, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], timeout=300)
+    except git.GitError:
         return None
-    if out.returncode != 0:
-        return None
-    names = [os.fsdecode(n) for n in out.stdout.split(b"\0") if n]
-    return sorted(set(names))
+    return sorted(set(git.split_z(out.stdout_bytes)))
 
 
 def _walk(root: Path, skipped: list[SkippedPath]) -> list[str]:

@@ -5,15 +5,19 @@ explicitly, like pre-commit's ``all_languages.py``). Classes are named by dotted
 imported on first use, so ``readiness-gate list-checks`` and ``validate`` do not pay for
 importing every scanner adapter.
 
-Order matters: it is the order checks appear in within each gate.
+Order matters: it is the order checks appear in within each gate. A check's other facts live
+with the check (``docs/architecture.md``, "Where each fact lives"); a test keeps the ids here,
+the schema's, the default profile's and ``policies/checks/*.yml`` the same set.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
-from typing import Mapping
+from typing import Any, Mapping, Optional
 
 from gate.checks.interface import Check
+from gate.exitcodes import UsageError
 
 CHECKS: Mapping[str, str] = {
     # security
@@ -27,7 +31,7 @@ CHECKS: Mapping[str, str] = {
     # observability
     "observability": "gate.checks.observability:ObservabilityCheck",
     # deploy-and-rollback
-    "deploy-pipeline": "gate.checks.deploy:DeployPipelineCheck",
+    "deploy-pipeline": "gate.checks.deploy_pipeline:DeployPipelineCheck",
     "rollback": "gate.checks.rollback:RollbackCheck",
     # data-safety
     "backups": "gate.checks.backups:BackupsCheck",
@@ -46,7 +50,27 @@ def check_ids() -> tuple[str, ...]:
     return tuple(CHECKS)
 
 
-def load_check(check_id: str) -> Check:
+def parse_ids(value: Optional[str], option: str) -> Optional[list[str]]:
+    """Split a comma-separated list of check ids (``--only``, the action's ``only`` input) and
+    validate each; None when ``value`` is None.
+
+    Raises:
+        gate.exitcodes.UsageError: an unknown id (the message names ``option`` and offers a
+            did-you-mean).
+    """
+    if value is None:
+        return None
+    ids = [v.strip() for v in value.split(",") if v.strip()]
+    known = check_ids()
+    for cid in ids:
+        if cid not in known:
+            close = difflib.get_close_matches(cid, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known ids: {', '.join(known)}"
+            raise UsageError(f"{option}: unknown check id {cid!r}{hint}")
+    return ids
+
+
+def load_check(check_id: str) -> Check[Any]:
     """Instantiate the check ``check_id``.
 
     Raises:
@@ -60,3 +84,13 @@ def load_check(check_id: str) -> Check:
     if not isinstance(check, Check) or check.id != check_id:
         raise TypeError(f"{CHECKS[check_id]} is not the Check for {check_id!r}")
     return check
+
+
+def scanner_check_ids() -> frozenset[str]:
+    """Ids of the checks that wait on an external scanner (:attr:`Check.waits_on_scanner`:
+    secrets, dependencies and the two semgrep checks). Loads every check class.
+
+    Raises:
+        ImportError, AttributeError, TypeError: see :func:`load_check`.
+    """
+    return frozenset(cid for cid in CHECKS if load_check(cid).waits_on_scanner)

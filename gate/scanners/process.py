@@ -1,19 +1,22 @@
 """The one way readiness-gate runs an external program.
 
-Every scanner (semgrep, pip-audit, detect-secrets, git) runs through :func:`run_tool`:
+Every external program readiness-gate starts (semgrep, pip-audit, detect-secrets, its secret
+planner, and git through :mod:`gate.git`, which adds git's hardening flags) runs through
+:func:`run_tool`:
 
 * argv lists only, never a shell;
 * a timeout per call, after which the whole process group is killed (semgrep forks workers);
 * stdout and stderr captured; stderr only ever reaches a message after :func:`gate.redact.redact`
   and truncation;
 * each adapter states which exit codes it accepts (``ok_codes``); anything else is a
-  :class:`ToolError` that the check turns into ``error``, never ``pass``
+  :class:`ToolError` (carrying the finished :class:`ToolRun`, so the adapter can explain the
+  status from the tool's own output) that the check turns into ``error``, never ``pass``
   (``docs/threats.md`` row 11: pip-audit exits 1 for both findings and failures, semgrep
   has exited 0 on internal errors, so adapters must also validate the output itself).
 
 Executables are found, in order: the ``READINESS_GATE_<NAME>_BIN`` environment variable
 (``READINESS_GATE_SEMGREP_BIN``, ``READINESS_GATE_PIP_AUDIT_BIN``,
-``READINESS_GATE_DETECT_SECRETS_BIN``), the directory of the running Python interpreter (the
+``READINESS_GATE_DETECT_SECRETS_BIN``, ``READINESS_GATE_GIT_BIN``), the directory of the running Python interpreter (the
 virtual environment readiness-gate is installed in), then ``PATH``.
 """
 
@@ -27,13 +30,31 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from gate.redact import redact
 
 STDERR_TAIL_CHARS = 800
 """How much of a failing tool's stderr (its end, redacted) goes into an error message."""
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """A finished run of an external tool: what :func:`run_tool` returns when the exit status
+    was acceptable, and what a :class:`ToolError` carries (``error.run``) when it was not."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    """Exit status; negative for a signal."""
+    stdout: str
+    """Standard output decoded as UTF-8 (undecodable bytes replaced)."""
+    stderr: str
+    """Standard error decoded as UTF-8 (undecodable bytes replaced); never shown unredacted."""
+    duration_s: float
+    """Wall time, seconds."""
+    stdout_bytes: bytes = field(default=b"", repr=False)
+    """Standard output as the tool wrote it (NUL-separated names, file contents)."""
 
 
 class ToolError(Exception):
@@ -50,8 +71,9 @@ class ToolError(Exception):
         *,
         hint: str = "",
         argv: Sequence[str] = (),
-        returncode: Optional[int] = None,
+        returncode: int | None = None,
         stderr: str = "",
+        run: ToolRun | None = None,
     ) -> None:
         self.tool = tool
         """Tool name (``semgrep``)."""
@@ -65,6 +87,10 @@ class ToolError(Exception):
         """Exit status, negative for a signal, None when it never ran or timed out."""
         self.stderr_tail = tail(redact(stderr)) if stderr else ""
         """The redacted end of the tool's stderr."""
+        self.run = run
+        """The finished run when the tool ran to an exit status that was not acceptable (or was
+        killed by a signal), so an adapter can read its output to explain why; else None
+        (missing, could not start, timed out)."""
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -82,24 +108,12 @@ def tail(text: str, limit: int = STDERR_TAIL_CHARS) -> str:
     return flat if len(flat) <= limit else "…" + flat[-limit:]
 
 
-@dataclass(frozen=True)
-class ToolRun:
-    """A finished run of an external tool whose exit status was acceptable."""
-
-    argv: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-    duration_s: float
-    """Wall time, seconds."""
-
-
 def env_var_for(tool: str) -> str:
     """Name of the environment variable that overrides ``tool``'s executable."""
     return "READINESS_GATE_" + tool.upper().replace("-", "_") + "_BIN"
 
 
-def find_tool(tool: str) -> Optional[str]:
+def find_tool(tool: str) -> str | None:
     """Absolute path of ``tool``'s executable, or None (see module docstring for the order)."""
     override = os.environ.get(env_var_for(tool))
     if override:
@@ -125,10 +139,11 @@ def run_tool(
     *,
     timeout: float,
     ok_codes: Sequence[int] = (0,),
-    cwd: Optional[str] = None,
-    env: Optional[Mapping[str, str]] = None,
-    stdin: Optional[bytes] = None,
+    cwd: str | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: bytes | None = None,
     install_hint: str = "",
+    unset_env: Sequence[str] = (),
 ) -> ToolRun:
     """Run ``tool`` with ``args`` and return its output.
 
@@ -141,10 +156,11 @@ def run_tool(
         env: extra environment variables (added to a copy of ``os.environ``).
         stdin: bytes to feed on standard input (None: ``/dev/null``).
         install_hint: appended to the "not found" message.
+        unset_env: environment variables removed from the copy of ``os.environ``.
 
     Raises:
         ToolError: not found, could not start, timed out, killed by a signal, or an exit
-            status outside ``ok_codes``.
+            status outside ``ok_codes`` (then ``error.run`` is the finished run).
     """
     exe = find_tool(tool)
     if exe is None:
@@ -162,6 +178,8 @@ def run_tool(
     # would otherwise import the checkout's own ``gate/`` package: code from the repository
     # (promise 2). Callers may still override it through ``env``.
     full_env = {**os.environ, "PYTHONSAFEPATH": "1", **(env or {})}
+    for name in unset_env:
+        full_env.pop(name, None)
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -183,8 +201,8 @@ def run_tool(
         raise ToolError(
             tool,
             f"timed out after {timeout:g} s and was stopped",
-            hint=f"Raise the check's timeout in readiness.yml (checks.<id>.timeout) or scan less "
-            f"(exclude globs)",
+            hint="Raise the check's timeout in readiness.yml (checks.<id>.timeout) or scan less "
+            "(exclude globs)",
             argv=argv,
             stderr=err.decode("utf-8", "replace"),
         ) from None
@@ -192,22 +210,22 @@ def run_tool(
         if proc.poll() is None:  # pragma: no cover - defensive
             _kill_group(proc)
     duration = time.monotonic() - start
-    stdout = out.decode("utf-8", "replace")
-    stderr = err.decode("utf-8", "replace")
+    run = ToolRun(tuple(argv), proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+                  duration, out)
     if proc.returncode < 0:
         try:
             name = signal.Signals(-proc.returncode).name
         except ValueError:
             name = str(-proc.returncode)
         raise ToolError(tool, f"was killed by signal {name}", argv=argv,
-                        returncode=proc.returncode, stderr=stderr)
+                        returncode=proc.returncode, stderr=run.stderr, run=run)
     if proc.returncode not in ok_codes:
         raise ToolError(tool, f"exited with status {proc.returncode}", argv=argv,
-                        returncode=proc.returncode, stderr=stderr)
-    return ToolRun(tuple(argv), proc.returncode, stdout, stderr, duration)
+                        returncode=proc.returncode, stderr=run.stderr, run=run)
+    return run
 
 
-def installed_version(tool: str) -> Optional[str]:
+def installed_version(tool: str) -> str | None:
     """The version of the distribution named ``tool`` installed in the running interpreter's
     environment, when ``tool`` resolves to that environment's own console script (no
     ``READINESS_GATE_<TOOL>_BIN`` override, the executable in the directory of ``sys.executable``);
@@ -226,14 +244,23 @@ def installed_version(tool: str) -> Optional[str]:
         return None
 
 
-@functools.lru_cache(maxsize=None)
 def tool_version(tool: str, version_arg: str = "--version", timeout: float = 60.0) -> str:
     """The version string ``tool`` prints for ``version_arg`` (first line), or ``unknown``.
 
     Read from the installed distribution's metadata when ``tool`` is the running environment's
-    own (:func:`installed_version`), else by running the tool. Cached per process: versions do
-    not change during a run.
+    own (:func:`installed_version`), else by running the tool. Cached per process and per
+    resolved executable (:func:`find_tool`): versions do not change during a run, but pointing
+    ``READINESS_GATE_<TOOL>_BIN`` or ``PATH`` at another executable asks that one.
+    ``tool_version.cache_clear()`` empties the cache.
     """
+    return _version_of(tool, find_tool(tool), os.environ.get(env_var_for(tool)), version_arg, timeout)
+
+
+@functools.cache
+def _version_of(tool: str, exe: str | None, override: str | None, version_arg: str,
+                timeout: float) -> str:
+    """:func:`tool_version` for the executable ``exe`` (the cache key; ``override`` too, since
+    it decides whether the distribution's metadata may answer)."""
     known = installed_version(tool)
     if known:
         return known
@@ -249,3 +276,6 @@ def tool_version(tool: str, version_arg: str = "--version", timeout: float = 60.
     if first.lower().startswith(tool.lower() + " "):
         first = first[len(tool) + 1:].strip()
     return first or "unknown"
+
+
+tool_version.cache_clear = _version_of.cache_clear  # type: ignore[attr-defined]

@@ -76,13 +76,9 @@ CUSTOM_PLUGINS = (
 ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
 """detect-secrets' inline ``pragma: allowlist secret`` filter, disabled in our scans."""
 
-REPLACED_PLUGINS = ("GitHubTokenDetector", "GitLabTokenDetector")
-"""detect-secrets plugins disabled because :mod:`gate.secrets.plugins` replaces them (their
-capturing groups make the hashed secret the hash of the token prefix)."""
-
 SCAN_FLAGS: tuple[str, ...] = (
     "--no-verify",
-    *(arg for name in REPLACED_PLUGINS for arg in ("--disable-plugin", name)),
+    *(arg for name in prefilter.REPLACED_PLUGINS for arg in ("--disable-plugin", name)),
     "--disable-filter", ALLOWLIST_FILTER,
     "--plugin", PLUGINS_FILE,
 )
@@ -115,6 +111,34 @@ class RawSecret:
 
 
 @dataclass(frozen=True)
+class ScanStats:
+    """Counters of one :func:`scan`, for the check's evidence notes and the benchmark."""
+
+    files: int = 0
+    """Files read for the scan (after skips)."""
+    bytes: int = 0
+    """Bytes of those files."""
+    cached: int = 0
+    """Files answered by the result cache (not scanned again)."""
+    skipped_by_prefilter: int = 0
+    """Files the line prefilter proved hold no candidate line (not handed to detect-secrets)."""
+    whole: int = 0
+    """Files handed to detect-secrets whole."""
+    reduced: int = 0
+    """Files handed to detect-secrets as their candidate lines only."""
+    lines_total: int = 0
+    """Lines of the files not answered by the cache."""
+    lines_staged: int = 0
+    """Lines handed to detect-secrets."""
+    plan_s: float = 0.0
+    """Seconds from the start until the prefilter's plan was ready."""
+    scanned_s: float = 0.0
+    """Seconds for the whole scan."""
+    reduce: bool = False
+    """True when the line prefilter was used (a verified detect-secrets version)."""
+
+
+@dataclass(frozen=True)
 class ScanOutcome:
     """What a scan produced."""
 
@@ -126,8 +150,8 @@ class ScanOutcome:
     """Number of files handed to the scan (after skips)."""
     skipped: tuple[SkippedPath, ...] = ()
     """Files not scanned, with the reason."""
-    stats: dict[str, Any] = field(default_factory=dict, compare=False)
-    """Counters for the benchmark (files staged, cache hits, ...)."""
+    stats: ScanStats = field(default_factory=ScanStats, compare=False)
+    """Counters for the check's notes and the benchmark (files staged, cache hits, ...)."""
 
 
 def _safe_relpath(path: str) -> bool:
@@ -202,7 +226,7 @@ def parse_scan_output(stdout: str, *, expected: set[str], argv: Sequence[str] = 
     missing = [n for n in CUSTOM_PLUGINS if n not in names]
     if missing:
         raise _bad(f"did not load readiness-gate's detectors ({', '.join(missing)})", argv)
-    if names & set(REPLACED_PLUGINS):
+    if names & set(prefilter.REPLACED_PLUGINS):
         raise _bad("ran detectors that readiness-gate replaces (--disable-plugin was ignored)", argv)
     out: list[RawSecret] = []
     for filename, entries in results.items():
@@ -269,14 +293,6 @@ def _inprocess_version() -> str:
         return importlib.metadata.version("detect-secrets")
     except importlib.metadata.PackageNotFoundError:
         return "unavailable"
-
-
-def expected_plugins() -> list[dict]:
-    """The ``plugins_used`` a scan with :data:`SCAN_FLAGS` reports with detect-secrets 1.5.0
-    (the anchors the prefilter uses; the scan's own ``plugins_used`` is checked against it)."""
-    names = [n for n in prefilter.ANCHORS if n not in REPLACED_PLUGINS]
-    return [{"name": n} for n in names] + [{"name": "Base64HighEntropyString", "limit": 4.5},
-                                           {"name": "HexHighEntropyString", "limit": 3.0}]
 
 
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
@@ -433,4 +449,4 @@ def scan(inventory: Inventory, entries: Sequence[FileEntry], *, timeout: float, 
             store.put(keys[path], items)
     stats["scanned_s"] = round(time.monotonic() - start, 3)
     stats["reduce"] = reduce
-    return ScanOutcome(tuple(sorted(set(secrets))), version, stats["files"], tuple(skipped), stats)
+    return ScanOutcome(tuple(sorted(set(secrets))), version, stats["files"], tuple(skipped), ScanStats(**stats))

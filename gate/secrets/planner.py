@@ -39,10 +39,8 @@ def plan_staged(stage_dir: str, paths: list[str], reduce: bool,
         OSError: a staged file cannot be read or rewritten.
         UnicodeDecodeError: a staged file is not UTF-8 (the engine stages only UTF-8 text).
     """
-    from gate.secrets.engine import expected_plugins
-
-    anchors = prefilter.anchors_for(expected_plugins()) if reduce else None
-    objects = prefilter.plugin_objects_for(expected_plugins()) if reduce and confirm else {}
+    anchors = prefilter.anchors_for(prefilter.expected_plugins()) if reduce else None
+    objects = prefilter.plugin_objects_for(prefilter.expected_plugins()) if reduce and confirm else {}
     out: dict[str, tuple[str, tuple[int, ...]]] = {}
     for rel in paths:
         full = staged_path(stage_dir, rel)

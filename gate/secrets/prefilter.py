@@ -137,6 +137,19 @@ ANCHORS: dict[str, tuple[Anchor, ...]] = {
 }
 """Plugin class name -> anchors (see module docstring, point 1)."""
 
+REPLACED_PLUGINS = ("GitHubTokenDetector", "GitLabTokenDetector")
+"""detect-secrets plugins disabled because :mod:`gate.secrets.plugins` replaces them (their
+capturing groups make the hashed secret the hash of the token prefix)."""
+
+
+def expected_plugins() -> list[dict]:
+    """The ``plugins_used`` a scan with ``gate.secrets.engine.SCAN_FLAGS`` reports with
+    detect-secrets 1.5.0 (the anchors the prefilter uses; the scan's own ``plugins_used`` is
+    checked against it)."""
+    names = [n for n in ANCHORS if n not in REPLACED_PLUGINS]
+    return [{"name": n} for n in names] + [{"name": "Base64HighEntropyString", "limit": 4.5},
+                                           {"name": "HexHighEntropyString", "limit": 3.0}]
+
 
 @functools.lru_cache(maxsize=1)
 def _fold_table() -> dict[int, int]:

@@ -119,9 +119,9 @@ def test_fast_scan_equals_plain_detect_secrets(corpus) -> None:
     got = {(s.path, s.line, s.type_name, s.hashed_secret) for s in outcome.secrets}
     assert sorted(got - expected) == [] and sorted(expected - got) == []
     st = outcome.stats
-    assert st["reduce"] and st["reduced"] > 10 and st["skipped_by_prefilter"] > 10
+    assert st.reduce and st.reduced > 10 and st.skipped_by_prefilter > 10
     # Most staged lines are the random ones (built to hit the plugins); real code mostly is not.
-    assert st["lines_staged"] < st["lines_total"] / 2
+    assert st.lines_staged < st.lines_total / 2
 
 
 def test_parallel_planning_and_cache_give_the_same_findings(corpus, tmp_path: Path, monkeypatch) -> None:
@@ -134,12 +134,12 @@ def test_parallel_planning_and_cache_give_the_same_findings(corpus, tmp_path: Pa
     cold = engine.scan(inventory, entries, timeout=600, jobs=2, cache_dir=cache)
     warm = engine.scan(inventory, entries, timeout=600, jobs=2, cache_dir=cache)
     assert cold.secrets == base.secrets == warm.secrets
-    assert cold.stats["cached"] == 0 and warm.stats["cached"] == warm.stats["files"]
+    assert cold.stats.cached == 0 and warm.stats.cached == warm.stats.files
     # A corrupt cache entry is a miss, not a crash and not a silent pass.
     victim = next((tmp_path / "cache" / "secrets").rglob("*.json"))
     victim.write_text("{not json")
     again = engine.scan(inventory, entries, timeout=600, jobs=1, cache_dir=cache)
-    assert again.secrets == base.secrets and again.stats["cached"] == warm.stats["files"] - 1
+    assert again.secrets == base.secrets and again.stats.cached == warm.stats.files - 1
 
 
 def test_check_over_the_corpus_reports_ids_and_fingerprints(corpus) -> None:

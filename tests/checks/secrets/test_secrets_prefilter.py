@@ -16,7 +16,7 @@ def test_every_plugin_detect_secrets_runs_has_an_anchor() -> None:
     assert len(names) >= 30
     plugins = [{"name": n} for n in names]
     assert prefilter.anchors_for(plugins) is not None, [n for n in names if n not in prefilter.ANCHORS]
-    assert sorted(p["name"] for p in engine.expected_plugins()) == sorted(names)
+    assert sorted(p["name"] for p in prefilter.expected_plugins()) == sorted(names)
 
 
 def test_unknown_plugin_disables_reduction() -> None:
@@ -41,7 +41,7 @@ def test_fold_agrees_with_ignorecase() -> None:
 
 
 def test_lines_are_mapped_and_only_candidates_are_kept() -> None:
-    anchors = prefilter.anchors_for(engine.expected_plugins())
+    anchors = prefilter.anchors_for(prefilter.expected_plugins())
     text = "import os\r\n\r\npassword = 'abcdefgh1234'\r\nx = 2\r\nsecret: 1\n"
     plan = prefilter.plan_file("a.py", text.encode(), text, anchors)
     assert plan.kind == "reduced" and plan.lines == (0, 3, 5)
@@ -56,7 +56,7 @@ def test_lines_are_mapped_and_only_candidates_are_kept() -> None:
 
 
 def test_risky_parses_are_left_to_detect_secrets() -> None:
-    anchors = prefilter.anchors_for(engine.expected_plugins())
+    anchors = prefilter.anchors_for(prefilter.expected_plugins())
     # An INI interpolation bomb: configparser would expand 10**9 references.
     bomb = "[s]\n" + "".join(f"a{i} = " + f"%(a{i + 1})s" * 10 + "\n" for i in range(9)) + "a9 = x\n"
     start = time.monotonic()
