@@ -1,4 +1,4 @@
-"""Benchmark (issue #6, part b): the ``secrets`` check vs. plain ``detect-secrets scan --all-files``.
+"""Benchmark (docs/performance.md, part b): the ``secrets`` check vs. plain ``detect-secrets scan --all-files``.
 
 Builds a corpus from the source of readiness-gate's own installed dependencies (the virtual
 environment's ``site-packages``: real code no one here wrote, reproducible from the pinned
