@@ -13,6 +13,7 @@ from render_fixtures import (ALL_REPORTS, COMMIT, big_report, check_golden, defe
 from gate.model import DeferralState, Finding, Severity
 from gate.render import RenderOptions, get_renderer
 from gate.render.escape import ZWJ
+from gate.render.grouping import check_docs
 from gate.render.interface import GITHUB_COMMENT_LIMIT
 from gate.render.markdown import JOB_SUMMARY_LIMIT_BYTES, JOB_SUMMARY_MAX_CHARS, render_markdown
 
@@ -20,6 +21,15 @@ OPTIONS = RenderOptions(file_url=f"https://github.com/o/r/blob/{COMMIT}",
                         run_url="https://github.com/o/r/actions/runs/42")
 MARKER = OPTIONS.marker
 _md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def _links(html: str) -> list[str]:
+    return re.findall(r'<a href="([^"]*)"', html)
+
+
+def _docs_links(report) -> set[str]:
+    """Each check's documentation (help-uri of policies/checks/<id>.yml): the only links not to the scanned repository."""
+    return {check_docs(c) for c in report.checks} - {None}
 
 
 def _no_live_mention(text: str) -> bool:
@@ -79,23 +89,28 @@ def test_structure_renders_as_intended():
     assert [h.split()[2] for h in headings] == ["secrets", "insecure-patterns", "rollback", "backups"]
     assert out.index("### What blocks this change") < out.index("### Also worth a look") < out.index("### Deferrals")
     assert out.count("<details>") == out.count("</details>") == 4
-    links = re.findall(r'<a href="([^"]*)"', html)
-    assert links and all(link.startswith(("https://github.com/o/r/blob/", "https://github.com/o/r/actions/"))
-                         for link in links)
+    links = _links(html)
+    docs = _docs_links(not_ready_report())
+    assert docs & set(links)
+    assert all(link.startswith(("https://github.com/o/r/blob/", "https://github.com/o/r/actions/")) or link in docs
+               for link in links)
     assert f"https://github.com/o/r/blob/{COMMIT}/config/a%20b%7Cc.pem#L1" in links
     assert "<img" not in html and "<script" not in html
 
 
 def test_links_only_when_file_url_set():
     out = render_markdown(not_ready_report())
-    assert "<a " not in _md.render(out)
+    links = set(_links(_md.render(out)))
+    assert links and links <= _docs_links(not_ready_report())
     assert "src/settings.py:12" in out
 
 
 def test_unsafe_urls_are_not_linked():
     out = render_markdown(not_ready_report(), RenderOptions(file_url="javascript:alert(1)",
                                                             run_url="data:text/html,x"))
-    assert "javascript:" not in out and "data:text" not in out and "<a " not in _md.render(out)
+    assert "javascript:" not in out and "data:text" not in out
+    links = set(_links(_md.render(out)))
+    assert links and links <= _docs_links(not_ready_report())
 
 
 def _locations(out: str) -> int:
@@ -181,7 +196,7 @@ def test_hostile_report_fields_everywhere():
     assert _no_live_mention(out)
     html = _md.render(out)
     assert "<img" not in html and html.count("<table>") == 3
-    assert all(h.startswith("https://github.com/o/r/") for h in re.findall(r'<a href="([^"]*)"', html))
+    assert all(h.startswith("https://github.com/o/r/") or h in _docs_links(report) for h in _links(html))
 
 
 def test_job_summary_limit():
