@@ -18,6 +18,7 @@ from pathlib import Path
 from github_markdown import render_cmark_gfm
 from helpers import write_tree
 
+from gate.checks.interface import load_meta
 from gate.cli import main
 from gate.render.escape import ZWJ
 
@@ -41,7 +42,9 @@ def test_bare_urls_in_repository_text_are_not_linked(tmp_path: Path) -> None:
         code = main(["check", str(repo), "--format", "markdown", "--only", "security-policy", "--today", "2026-11-21"])
     assert code == 0
     html = render_cmark_gfm(out.getvalue())
-    assert re.findall(r"<a [^>]*>", html) == [], "repository text became a live link"
+    # The only link is the gate's own: the check's documentation (help-uri of its policy file).
+    docs = f'<a href="{load_meta("security-policy").help_uri}">'
+    assert [a for a in re.findall(r"<a [^>]*>", html) if a != docs] == [], "repository text became a live link"
     # Non-vacuous: the reason and the ticket are in the comment, as people read them.
     shown = html.replace(ZWJ, "")
     assert REASON in shown and "https://tickets.example/SEC-1" in shown

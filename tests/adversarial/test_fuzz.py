@@ -25,6 +25,7 @@ from render_fixtures import build_report, check, deferral
 
 from hostile import assert_no_workflow_command_injection
 
+from gate.checks.interface import load_meta
 from gate.config import Config, ConfigError, load_config, load_config_text
 from gate.model import DeferralState, Finding, Severity, SkippedPath, Status
 from gate.render import RenderOptions, get_renderer
@@ -223,7 +224,8 @@ def test_markdown_report_with_hostile_fields(fields: list[str]) -> None:
                 for tag in re.findall(r"<[^>]*>", t.content):
                     assert tag == MARKER or re.fullmatch(r"</?(details|summary|sub)>", tag), tag
     parser = _assert_balanced_and_ours(_md.render(text))
-    assert all(h.startswith((FILE_URL, "https://ci.example/1")) for h in parser.hrefs), parser.hrefs
+    docs = {load_meta(c.id).help_uri for c in report.checks}  # each check's documentation: ours too
+    assert all(h.startswith((FILE_URL, "https://ci.example/1")) or h in docs for h in parser.hrefs), parser.hrefs
     # Text output: one log line per item, none starting a workflow command, no escape sequence.
     out = get_renderer("text").render(report)
     assert_no_workflow_command_injection(out)
