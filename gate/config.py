@@ -267,6 +267,8 @@ _CORE_HEX = re.compile(r"0x[0-9a-fA-F]+")
 _CORE_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _CORE_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _CORE_NAN = re.compile(r"\.(nan|NaN|NAN)")
+_CORE_FIRST = frozenset("~nNtTfF0123456789+-.")
+"""First characters of every non-string plain scalar of the core schema."""
 
 YAML11_BOOLEANS = frozenset({"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
                              "on", "On", "ON", "off", "Off", "OFF"})
@@ -281,6 +283,8 @@ def core_scalar(text: str) -> Any:
     and ``1_000`` are strings (no YAML 1.1 sexagesimal or digit separators), and dates stay
     strings (the core schema has no timestamp). Everything else is a string.
     """
+    if text and text[0] not in _CORE_FIRST:
+        return text  # most words: no pattern below can match (cheap, for alias-heavy files)
     if _CORE_NULL.fullmatch(text):
         return None
     if text in _CORE_BOOL:
