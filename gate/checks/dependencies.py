@@ -15,7 +15,14 @@ Flow:
 Settings (``checks.dependencies`` in readiness.yml, defaults in ``policies/profiles/default.yml``):
 ``fail-on`` (any|low|medium|high|critical), ``vulnerability-service`` (osv|pypi), ``osv-url``
 (OSV API base of a mirror; ``--osv-url`` / ``READINESS_GATE_OSV_URL`` override it), ``ignore``
-(advisory ids or aliases), ``exclude`` (globs of dependency files), ``timeout`` (seconds).
+(advisory ids or aliases), ``exclude`` (globs of dependency files), ``timeout`` (seconds),
+``ecosystems`` (the ecosystems this gate is responsible for, :data:`gate.deps.ecosystems.ECOSYSTEMS`).
+
+Ecosystems it cannot audit yet (npm, Go, crates.io, RubyGems, Packagist, Maven) are never
+silently green: each directory's manifests of an ecosystem in ``ecosystems`` are one blocking
+``unaudited-ecosystem`` finding naming the files and the tool that would audit them
+(:mod:`gate.deps.ecosystems`); manifests of an ecosystem left out are named skips. Leaving
+``pypi`` out skips the Python audit the same way (another job audits it).
 
 Any pip-audit failure (missing, crash, exit status other than 0/1, timeout, unreachable service,
 malformed report) makes the check ``error`` with what to do, never ``pass``.
@@ -23,6 +30,7 @@ malformed report) makes the check ``error`` with what to do, never ``pass``.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import urllib.parse
 from collections import defaultdict
@@ -34,6 +42,7 @@ from packaging.version import InvalidVersion, Version
 from gate.checks.interface import Check, CheckContext, option, strings
 from gate.deps import BAD_FILE, BAD_INCLUDE, UNAUDITABLE, UNPINNED, Pin, Unauditable, discover
 from gate.deps.advisories import Rating, rate_advisories
+from gate.deps.ecosystems import ECOSYSTEMS, UNAUDITED_ECOSYSTEM, ForeignManifest, find_foreign_manifests
 from gate.model import Advisory, CheckResult, Finding, Severity, SkippedPath, ToolInfo
 from gate.scanners.pip_audit import TOOL, AuditedDependency, Vulnerability, audit_pins, osv_base_url
 from gate.scanners.process import ToolError, tool_version
@@ -63,6 +72,8 @@ class DependenciesSettings:
     """Globs of dependency files not audited."""
     osv_url: Optional[str] = option("osv-url", str, absent=None)
     """Base URL of an OSV API mirror; None: pip-audit's default service."""
+    ecosystems: tuple[str, ...] = option("ecosystems", strings)
+    """Ecosystems this gate is responsible for (keys of :data:`gate.deps.ecosystems.ECOSYSTEMS`)."""
 
 
 class DependenciesCheck(Check[DependenciesSettings]):
@@ -88,15 +99,33 @@ class DependenciesCheck(Check[DependenciesSettings]):
             return CheckResult.errored("checks.dependencies.osv-url (or --osv-url / READINESS_GATE_OSV_URL) must be "
                                        "an http(s) URL of an OSV API, e.g. https://osv.internal.example")
         osv_base = osv_base_url(str(configured_url) if configured_url else None)
+        responsible = set(s.ecosystems)
+        if responsible - set(ECOSYSTEMS):
+            return CheckResult.errored(f"checks.dependencies.ecosystems: unknown ecosystem(s) "
+                                       f"{', '.join(sorted(responsible - set(ECOSYSTEMS)))}; use any of "
+                                       f"{', '.join(ECOSYSTEMS)}")
 
+        foreign = find_foreign_manifests(context.inventory, exclude)
+        remedy = {rule: self.remediation(rule) for rule in _INPUT_RULES}
+        findings = [_foreign_finding(m) for m in foreign if m.ecosystem in responsible]
+        skipped_list = [SkippedPath(p, f"{m.title} dependencies: not audited here ({m.ecosystem} is not in "
+                                       "checks.dependencies.ecosystems)")
+                        for m in foreign if m.ecosystem not in responsible for p in m.files]
         found = discover(context.inventory, exclude)
+        if "pypi" not in responsible:
+            skipped_list += [SkippedPath(p, "PyPI dependencies: not audited here (pypi is not in "
+                                            "checks.dependencies.ecosystems)") for p in found.files]
+            found = dataclasses.replace(found, files=(), pins=(), unauditable=(), skipped=())
         if not found.files and not found.unauditable:
+            if findings:
+                return CheckResult.from_findings(findings, pass_summary="", fail_summary=_summary(0, 0, 0, 0, _ecosystems(findings)),
+                                                 skipped=tuple(skipped_list))
             return CheckResult.not_applicable(
                 "no Python dependency files (requirements*.txt, pyproject.toml, poetry.lock, uv.lock, "
-                "Pipfile.lock, pylock.toml)")
-        remedy = {rule: self.remediation(rule) for rule in _INPUT_RULES}
-        findings = [_unauditable_finding(u, remedy) for u in found.unauditable]
-        skipped = tuple(SkippedPath(what, reason) for what, reason in found.skipped)
+                "Pipfile.lock, pylock.toml)" if "pypi" in responsible else "no ecosystem of checks.dependencies."
+                "ecosystems has dependency files here", skipped=tuple(skipped_list))
+        findings += [_unauditable_finding(u, remedy) for u in found.unauditable]
+        skipped = tuple(skipped_list) + tuple(SkippedPath(what, reason) for what, reason in found.skipped)
         evidence = [f"read {p}" for p in found.files]
 
         by_key: dict[tuple[str, str], list[Pin]] = defaultdict(list)
@@ -105,7 +134,8 @@ class DependenciesCheck(Check[DependenciesSettings]):
         if not by_key:
             return CheckResult.from_findings(
                 findings, pass_summary="no third-party dependencies declared",
-                fail_summary=_summary(0, 0, len(findings), 0), skipped=skipped, evidence=tuple(evidence))
+                fail_summary=_summary(0, 0, _count(findings, _INPUT_RULES), 0, _ecosystems(findings)),
+                skipped=skipped, evidence=tuple(evidence))
 
         try:
             audit = audit_pins(list(by_key), service=service, osv_base=osv_base, timeout=timeout)
@@ -140,27 +170,54 @@ class DependenciesCheck(Check[DependenciesSettings]):
         evidence.append(f"audited {len(by_key)} pinned dependencies with pip-audit ({service}"
                         + (f", OSV at {osv_base}" if service == "osv" else "") + ")")
         evidence.extend(f"ignored {i} (checks.dependencies.ignore)" for i in sorted(ignored))
-        blocking_vulns = sum(1 for f in findings if f.blocking and f.rule not in _INPUT_RULES)
-        unaudited = sum(1 for f in findings if f.rule in _INPUT_RULES)
+        blocking_vulns = sum(1 for f in findings if f.blocking and f.rule not in _INPUT_RULES | {UNAUDITED_ECOSYSTEM})
+        unaudited = _count(findings, _INPUT_RULES)
         below = sum(1 for f in findings if not f.blocking)
         pass_summary = f"{len(by_key)} pinned dependencies audited, no known vulnerability"
         if below:
             pass_summary += f" at or above {fail_on} ({below} below the threshold)"
         return CheckResult.from_findings(
             findings, pass_summary=pass_summary,
-            fail_summary=_summary(len(vulnerable), blocking_vulns, unaudited, len(by_key)),
+            fail_summary=_summary(len(vulnerable), blocking_vulns, unaudited, len(by_key),
+                                  _ecosystems(findings)),
             skipped=skipped, tools=tools, evidence=tuple(evidence))
 
 
-def _summary(vulnerable: int, advisories: int, unaudited: int, audited: int) -> str:
+def _count(findings: list[Finding], rules: "set[str] | frozenset[str]") -> int:
+    return sum(1 for f in findings if f.rule in rules)
+
+
+def _ecosystems(findings: list[Finding]) -> tuple[str, ...]:
+    """OSV names of the ecosystems with ``unaudited-ecosystem`` findings, in order of first finding."""
+    return tuple(dict.fromkeys(f.aliases[1] for f in findings if f.rule == UNAUDITED_ECOSYSTEM))
+
+
+def _summary(vulnerable: int, advisories: int, unaudited: int, audited: int, ecosystems: tuple[str, ...] = ()) -> str:
     parts = []
     if advisories:
         parts.append(f"{advisories} known vulnerabilit{'y' if advisories == 1 else 'ies'} in {vulnerable} "
                      f"pinned dependenc{'y' if vulnerable == 1 else 'ies'}")
     if unaudited:
         parts.append(f"{unaudited} requirement{'s' if unaudited != 1 else ''} that cannot be audited")
+    if ecosystems:
+        names = ", ".join(ecosystems[:-1]) + (" and " if len(ecosystems) > 1 else "") + ecosystems[-1]
+        parts.append(f"{names} dependencies not audited by this gate")
     text = "; ".join(parts) or "findings"
     return text + (f" ({audited} pins audited)" if audited else "")
+
+
+def _foreign_finding(m: ForeignManifest) -> Finding:
+    """One ``unaudited-ecosystem`` finding for the manifests of one ecosystem in one directory."""
+    files = ", ".join(m.files)
+    verb = "is" if len(m.files) == 1 else "are"
+    return Finding(
+        rule=UNAUDITED_ECOSYSTEM,
+        message=(f"{files} ({m.title} dependencies) {verb} not audited by this gate; {m.tool} would audit "
+                 f"{'it' if len(m.files) == 1 else 'them'} for known vulnerabilities."),
+        path=m.files[0], line=None, severity=Severity.HIGH, fingerprint=f"{UNAUDITED_ECOSYSTEM}:{m.directory}:{m.ecosystem}",
+        remediation=(f"Audit {files} in a required CI job with {m.tool}, then leave {m.ecosystem} out of "
+                     "checks.dependencies.ecosystems; or defer this finding with an approved, expiring deferral."),
+        aliases=(m.ecosystem, m.title))
 
 
 def _unauditable_finding(u: Unauditable, remedy: dict[str, str]) -> Finding:

@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Mapping, Sequence
 
-from gate.inventory import Inventory
+from gate.inventory import Inventory, match_globs
+
+UNAUDITED_ECOSYSTEM = "unaudited-ecosystem"
+"""Rule id: manifests of an ecosystem this gate is responsible for but cannot audit (its words:
+``policies/checks/dependencies.yml``)."""
 
 ECOSYSTEMS: Mapping[str, str] = {
     "pypi": "PyPI",
@@ -73,11 +77,14 @@ class ForeignManifest:
         return ECOSYSTEMS[self.ecosystem]
 
 
-def find_foreign_manifests(inventory: Inventory, excluded: Callable[[str], bool] = lambda p: False) -> list[ForeignManifest]:
+def find_foreign_manifests(inventory: Inventory, exclude: Sequence[str] = ()) -> list[ForeignManifest]:
     """Every directory's manifests of ecosystems other than PyPI, sorted by directory then ecosystem.
 
-    Files the inventory skipped count too (a 5 MB ``package-lock.json`` over the size cap is
-    still a manifest nobody audited), except those the configuration excluded.
+    ``exclude``: globs of dependency files left out (``checks.dependencies.exclude``, matched as
+    :func:`gate.inventory.match_globs` does). Files the inventory skipped count too (a 5 MB
+    ``package-lock.json`` over the size cap is still a manifest nobody audited), except those the
+    configuration excluded. Manifests under ``node_modules/`` are installed packages' own, not
+    the repository's, and are left out.
     """
     found: dict[tuple[str, str], list[str]] = {}
     tools: dict[tuple[str, str], str] = {}
@@ -85,7 +92,7 @@ def find_foreign_manifests(inventory: Inventory, excluded: Callable[[str], bool]
     paths += [s.path for s in inventory.skipped if s.reason != "excluded by configuration"]
     for path in paths:
         name = posixpath.basename(path)
-        if name not in MANIFESTS or excluded(path):
+        if name not in MANIFESTS or (exclude and match_globs(path, exclude)):
             continue
         if any(part in ALWAYS_EXCLUDED for part in path.split("/")[:-1]):
             continue
@@ -97,4 +104,4 @@ def find_foreign_manifests(inventory: Inventory, excluded: Callable[[str], bool]
             for (d, eco), paths in sorted(found.items())]
 
 
-__all__ = ["ECOSYSTEMS", "MANIFESTS", "ForeignManifest", "find_foreign_manifests"]
+__all__ = ["ECOSYSTEMS", "MANIFESTS", "UNAUDITED_ECOSYSTEM", "ForeignManifest", "find_foreign_manifests"]
