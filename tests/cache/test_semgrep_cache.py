@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import stat
 import sys
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from gate.resources import policy_file
 from gate.scanners import semgrep
 from gate.scanners.process import find_tool
 from gate.scanners.semgrep import cache as semgrep_cache
+from semgrep_log import scanned
 from helpers import TODAY, run_check, write_tree
 
 RULES = policy_file("semgrep")
@@ -39,27 +39,6 @@ def _repo(root: Path) -> Path:
     return write_tree(root, files, dedent=False)
 
 
-@pytest.fixture
-def logged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    real = find_tool("semgrep")
-    assert real, "semgrep must be installed for these tests"
-    log = tmp_path / "semgrep-args.log"
-    wrapper = tmp_path / "semgrep-wrapper"
-    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" >> "{log}"\nexec "{real}" "$@"\n', encoding="utf-8")
-    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("READINESS_GATE_SEMGREP_BIN", str(wrapper))
-    return log
-
-
-def _scanned(log: Path) -> list[str]:
-    """Targets semgrep was handed since the last call (and empty the log)."""
-    if not log.exists():
-        return []
-    args = log.read_text(encoding="utf-8").splitlines()
-    log.unlink()
-    return sorted({a[2:] for a in args if a.startswith("./")})
-
-
 def _scan(root: Path, cache: ResultCache | None, config: Path = RULES) -> semgrep.SemgrepScan:
     targets = sorted(str(p.relative_to(root)) for p in root.rglob("*.py"))
     return semgrep.scan(root, targets, config=config, timeout=600,
@@ -70,17 +49,17 @@ def test_warm_scan_equals_cold_and_semgrep_sees_only_changed_files(tmp_path: Pat
     root = _repo(tmp_path / "repo")
     plain = _scan(root, None)
     all_targets = sorted(plain.targets)
-    assert _scanned(logged) == all_targets
+    assert scanned(logged) == all_targets
     assert len(plain.matches) > 40 and plain.problems and any(m.suppressed for m in plain.matches)
     assert any(m.rule == "django-debug-enabled" for m in plain.matches)
 
     cache = ResultCache(tmp_path / "cache")
     cold = _scan(root, cache)
-    assert _scanned(logged) == all_targets and cold.cached == 0
+    assert scanned(logged) == all_targets and cold.cached == 0
     assert (cold.matches, cold.problems, cold.version) == (plain.matches, plain.problems, plain.version)
 
     warm = _scan(root, cache)
-    assert _scanned(logged) == [] and warm.runs == 0 and warm.cached == len(all_targets)
+    assert scanned(logged) == [] and warm.runs == 0 and warm.cached == len(all_targets)
     assert (warm.matches, warm.problems, warm.version) == (plain.matches, plain.problems, plain.version)
 
     # change two files: one gains a finding, one loses its syntax error
@@ -88,10 +67,10 @@ def test_warm_scan_equals_cold_and_semgrep_sees_only_changed_files(tmp_path: Pat
     changed.write_text("import requests\n\ndef f(u):\n    return requests.get(u)\n", encoding="utf-8")
     (root / "app" / "broken.py").write_text("def f():\n    pass\n", encoding="utf-8")
     after = _scan(root, cache)
-    assert _scanned(logged) == ["app/broken.py", "app/clean.py"]
+    assert scanned(logged) == ["app/broken.py", "app/clean.py"]
     assert after.cached == len(all_targets) - 2
     fresh = _scan(root, None)
-    _scanned(logged)
+    scanned(logged)
     assert (after.matches, after.problems) == (fresh.matches, fresh.problems)
     assert any(m.path == "app/clean.py" for m in after.matches)
     assert not any(p.path == "app/broken.py" for p in after.problems)
@@ -101,11 +80,11 @@ def test_the_same_bytes_under_another_path_are_scanned_again(tmp_path: Path, log
     root = _repo(tmp_path / "repo")
     cache = ResultCache(tmp_path / "cache")
     _scan(root, cache)
-    _scanned(logged)
+    scanned(logged)
     # a rule's paths: glob decides by path: the same bytes elsewhere are another entry
     shutil.copy(root / "proj" / "settings" / "prod.py", root / "app" / "prod_copy.py")
     result = _scan(root, cache)
-    assert _scanned(logged) == ["app/prod_copy.py"]
+    assert scanned(logged) == ["app/prod_copy.py"]
     assert [m.path for m in result.matches if m.rule == "django-debug-enabled"] == ["proj/settings/prod.py"]
 
 
@@ -114,7 +93,7 @@ def test_a_damaged_entry_is_rescanned_and_rewritten(tmp_path: Path, logged: Path
     root = _repo(tmp_path / "repo")
     cache = ResultCache(tmp_path / "cache")
     cold = _scan(root, cache)
-    _scanned(logged)
+    scanned(logged)
     scope = cache.scope("semgrep", semgrep_cache.versions(semgrep.rule_files(RULES)))
     target = "app/http-call-without-timeout.py"
     data = (root / target).read_bytes()
@@ -139,11 +118,11 @@ def test_a_damaged_entry_is_rescanned_and_rewritten(tmp_path: Path, logged: Path
                                                       "rule": "http-call-without-timeout"}]}
         entry.write_text(json.dumps(doc))
     warm = _scan(root, cache)
-    assert _scanned(logged) == [target]
+    assert scanned(logged) == [target]
     assert (warm.matches, warm.problems) == (cold.matches, cold.problems)
     assert json.loads(entry.read_text())["value"]["matches"]  # rewritten
     _scan(root, cache)
-    assert _scanned(logged) == []
+    assert scanned(logged) == []
 
 
 def _cid(data: bytes) -> str:
@@ -157,12 +136,12 @@ def test_another_rule_set_or_semgrep_version_misses(tmp_path: Path, logged: Path
     root = _repo(tmp_path / "repo")
     cache = ResultCache(tmp_path / "cache")
     _scan(root, cache)
-    _scanned(logged)
+    scanned(logged)
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules)
     (rules / "silent-except.yml").write_text((rules / "silent-except.yml").read_text() + "\n", encoding="utf-8")
     _scan(root, cache, rules)
-    assert len(_scanned(logged)) == len(list(root.rglob("*.py")))
+    assert len(scanned(logged)) == len(list(root.rglob("*.py")))
     # a semgrep that says it is 0.0.1 when asked, but is the real one when scanning
     wrapper = Path(str(find_tool("semgrep")))
     liar = tmp_path / "liar"
@@ -172,11 +151,11 @@ def test_another_rule_set_or_semgrep_version_misses(tmp_path: Path, logged: Path
     monkeypatch.setenv("READINESS_GATE_SEMGREP_BIN", str(liar))
     assert semgrep_cache.semgrep_version() == "0.0.1"
     result = _scan(root, cache)
-    assert len(_scanned(logged)) == len(list(root.rglob("*.py")))
+    assert len(scanned(logged)) == len(list(root.rglob("*.py")))
     # semgrep's report says another version than the key: nothing is stored for 0.0.1
     assert result.version != "0.0.1"
     _scan(root, cache)
-    assert len(_scanned(logged)) == len(list(root.rglob("*.py")))
+    assert len(scanned(logged)) == len(list(root.rglob("*.py")))
 
 
 CROSS_RULE = """
@@ -203,10 +182,10 @@ def test_cross_file_rules_are_keyed_on_the_whole_target_set(tmp_path: Path, logg
     assert [f.cross_file for f in files] == [True, False]
     cache = ResultCache(tmp_path / "cache")
     cold = _scan(root, cache, rules)
-    assert _scanned(logged) == ["a.py", "b.py", "c.py"]
+    assert scanned(logged) == ["a.py", "b.py", "c.py"]
     assert {m.rule for m in cold.matches} == {"module-level-print", "silent-except"}
     warm = _scan(root, cache, rules)
-    assert _scanned(logged) == [] and warm.matches == cold.matches
+    assert scanned(logged) == [] and warm.matches == cold.matches
     (root / "c.py").write_text("print(3)\n", encoding="utf-8")
     log_lines: list[str] = []
     changed = _scan(root, cache, rules)
@@ -240,9 +219,9 @@ def test_the_checks_use_the_cache_dir_and_say_so(tmp_path: Path, logged: Path) -
     root = _repo(tmp_path / "repo")
     options = RunOptions(today=TODAY, cache_dir=str(tmp_path / "cache"))
     cold = run_check("error-handling", root, options=options)
-    assert _scanned(logged)
+    assert scanned(logged)
     warm = run_check("error-handling", root, options=options)
-    assert _scanned(logged) == []
+    assert scanned(logged) == []
     assert (warm.status, warm.findings, warm.skipped) == (cold.status, cold.findings, cold.skipped)
     assert cold.findings
     assert any("answered by the result cache" in e for e in warm.evidence)
