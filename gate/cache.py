@@ -115,13 +115,17 @@ def source_digest(*modules: ModuleType) -> str:
 
 def default_directory(environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
     """The Action's default cache directory: ``$RUNNER_TEMP/readiness-gate-cache``, or None
-    outside a runner. A container action sees the runner's temporary directory at
-    ``/github/runner_temp`` with ``RUNNER_TEMP`` translated to it (actions/runner, container
-    action handler), so ``${{ runner.temp }}/readiness-gate-cache`` is where a workflow's
-    ``actions/cache`` step finds it."""
+    outside a runner or when ``RUNNER_TEMP`` is not an existing directory.
+
+    A container action sees the runner's temporary directory at ``/github/runner_temp``, with
+    ``RUNNER_TEMP`` translated to it (actions/runner, container action handler, since the end of
+    2025), so ``${{ runner.temp }}/readiness-gate-cache`` is where a workflow's ``actions/cache``
+    step finds it. Older runners (and some GHES versions) do not mount it: ``RUNNER_TEMP`` then
+    names a host path that does not exist in the container, and the run goes without a cache
+    rather than filling one nobody keeps."""
     env = os.environ if environ is None else environ
     temp = env.get("RUNNER_TEMP")
-    return os.path.join(temp, DEFAULT_DIR_NAME) if temp else None
+    return os.path.join(temp, DEFAULT_DIR_NAME) if temp and os.path.isdir(temp) else None
 
 
 def max_bytes_from_env(environ: Optional[Mapping[str, str]] = None) -> int:

@@ -212,9 +212,11 @@ def test_usage_accumulates_without_walking_until_the_bound(tmp_path: Path) -> No
     assert json.loads((tmp_path / "c" / "usage.json").read_text())["bytes"] == cache._measure() + 0
 
 
-def test_max_bytes_from_env_and_default_directory() -> None:
+def test_max_bytes_from_env_and_default_directory(tmp_path: Path) -> None:
     assert rc.max_bytes_from_env({rc.MAX_BYTES_ENV: "64"}) == 64 * 2**20
     for bad in ("", "-1", "0", "lots"):
         assert rc.max_bytes_from_env({rc.MAX_BYTES_ENV: bad}) == rc.DEFAULT_MAX_BYTES
-    assert rc.default_directory({"RUNNER_TEMP": "/github/runner_temp"}) == "/github/runner_temp/readiness-gate-cache"
+    assert rc.default_directory({"RUNNER_TEMP": str(tmp_path)}) == str(tmp_path / "readiness-gate-cache")
     assert rc.default_directory({}) is None
+    # a runner that does not mount RUNNER_TEMP into the container: no cache, not an ephemeral one
+    assert rc.default_directory({"RUNNER_TEMP": str(tmp_path / "not-mounted")}) is None
