@@ -36,6 +36,8 @@ from gate.render.escape import truncate
 from gate.render.interface import RenderOptions, Renderer
 from gate.render.json_report import applicable_deferral
 from gate.render.text import approval_phrase
+from gate.redact import redact
+from gate.render.escape import redact_id
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -62,7 +64,8 @@ def _meta(check: CheckReport) -> Optional[CheckMeta]:
 
 def _message(text: str) -> Dict[str, str]:
     # SARIF message.text must be non-empty for a useful display; a report could carry "".
-    return {"text": text or "(no description)"}
+    # Paths and values quoted from readiness.yml reach messages: no credential shape survives.
+    return {"text": redact(text) or "(no description)"}
 
 
 def _check_rule(check: CheckReport, meta: Optional[CheckMeta]) -> dict:
@@ -110,7 +113,7 @@ def justification(d: Optional[DeferralRecord], ticket: str) -> str:
 
 def _location(path: str, line: Optional[int]) -> dict:
     physical: Dict[str, Any] = {
-        "artifactLocation": {"uri": urllib.parse.quote(path.lstrip("/"), safe="/"), "uriBaseId": SRCROOT}}
+        "artifactLocation": {"uri": urllib.parse.quote(redact(path).lstrip("/"), safe="/"), "uriBaseId": SRCROOT}}
     if line is not None and line >= 1:
         physical["region"] = {"startLine": line}
     return {"physicalLocation": physical}
@@ -132,7 +135,7 @@ class _Rules:
 
 def _suppression(check: CheckReport, ticket: str) -> dict:
     record = next((d for d in check.deferrals if d.ticket == ticket), None)
-    return {"kind": "external", "status": "accepted", "justification": justification(record, ticket)}
+    return {"kind": "external", "status": "accepted", "justification": redact(justification(record, ticket))}
 
 
 def report_to_sarif(report: Report) -> dict:
@@ -162,7 +165,7 @@ def report_to_sarif(report: Report) -> dict:
             if f.path:
                 result["locations"] = [_location(f.path, f.line)]
             if f.fingerprint:
-                result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
+                result["partialFingerprints"] = {FINGERPRINT_KEY: redact_id(f.fingerprint)}
             if f.deferred_by:
                 result["suppressions"] = [_suppression(check, f.deferred_by)]
             result["properties"] = {"check": check.id, "severity": f.severity.value,
@@ -217,7 +220,7 @@ def report_to_sarif(report: Report) -> dict:
             "blocking": [c.id for c in report.blocking_checks],
             "commit": report.commit,
             "profile": report.profile,
-            "configSource": report.config_source,
+            "configSource": redact(report.config_source),
             "mode": report.mode,
             "generatedAt": report.generated_at,
         },
