@@ -1,4 +1,4 @@
-"""The readiness-gate benchmark (issue #6): one command, every target, side by side.
+"""The readiness-gate benchmark: one command, every target, side by side.
 
 Usage (from the repository root, with the project's venv)::
 
@@ -742,7 +742,7 @@ def rule_times(corpus: Path) -> None:
         print(f"    {name:<32} {secs:7.2f} s  {100 * secs / total:5.1f} % of matching  {found.get(name, 0):4d} findings")
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    ap = argparse.ArgumentParser(description="readiness-gate benchmark (issue #6)")
+    ap = argparse.ArgumentParser(description="readiness-gate benchmark (targets: docs/performance.md)")
     ap.add_argument("--workdir", help="where to build the corpus (default: a new temporary directory)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--skip-secrets-bench", action="store_true", help="skip part (b)")

@@ -53,7 +53,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, TypeVar
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, TypeVar, Union
 
 from gate import __version__ as GATE_VERSION
 
@@ -99,16 +99,17 @@ def content_id(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def source_digest(*modules: ModuleType) -> str:
-    """SHA-256 of the source files of ``modules``: a cache version that changes whenever the
-    adapter's code does, even without a release. A module whose source cannot be read gives a
-    fixed marker (the gate's version still separates releases)."""
+def source_digest(*sources: Union[ModuleType, Path]) -> str:
+    """SHA-256 of the source files of ``sources`` (modules, or paths of source files): a cache
+    version that changes whenever the adapter's code does, even without a release. A source that
+    cannot be read gives a fixed marker (the gate's version still separates releases)."""
     h = hashlib.sha256()
-    for module in modules:
+    for source in sources:
+        path = source if isinstance(source, Path) else Path(source.__file__ or "")
         try:
-            h.update(Path(module.__file__ or "").read_bytes())
+            h.update(path.read_bytes())
         except OSError:
-            h.update(b"unreadable:" + module.__name__.encode())
+            h.update(b"unreadable:" + (path.name if isinstance(source, Path) else source.__name__).encode())
         h.update(b"\0")
     return h.hexdigest()
 

@@ -3,11 +3,11 @@
 One ``run`` (SARIF 2.1.0 §3.14) whose ``tool.driver`` is readiness-gate, with:
 
 * ``rules[]`` (§3.49): one rule per check (``id`` = check id) and one per distinct finding rule
-  (``id`` = ``<check-id>/<finding.rule>``), built from the check's metadata
-  (``policies/checks/<id>.yml`` via :func:`gate.checks.interface.load_meta`): ``title`` →
-  ``shortDescription``, ``rationale`` → ``fullDescription``, ``remediation`` → ``help``,
-  ``help-uri`` → ``helpUri``. A check unknown to this installation (a report from another
-  version) falls back to the title in the report.
+  (``id`` = ``<check-id>/<finding.rule>``), built from the check's words that the report carries
+  (:attr:`gate.model.CheckReport.meta`, read from ``policies/checks/<id>.yml``): ``title`` →
+  ``shortDescription``, ``rationale`` → ``fullDescription``, ``remediation`` → ``help`` (a
+  finding's own remediation first), ``help-uri`` → ``helpUri``. A report without them (read back
+  from JSON, or a check unknown to this installation) falls back to the title in the report.
 * ``results[]`` (§3.27): one per finding, ``ruleId`` + ``ruleIndex``, ``level`` from
   :attr:`gate.model.Severity.sarif_level`, a ``physicalLocation`` whose ``artifactLocation.uri``
   is the repository-relative path (percent-encoded, relative to ``%SRCROOT%``) and a ``region``
@@ -30,7 +30,6 @@ import json
 import urllib.parse
 from typing import Any, Dict, List, Optional
 
-from gate.checks.interface import load_meta
 from gate.model import CheckMeta, CheckReport, DeferralRecord, Finding, Report, Status
 from gate.render.escape import truncate
 from gate.render.interface import RenderOptions, Renderer
@@ -52,14 +51,6 @@ MAX_RESULTS = 25_000
 notification says how many were left out (they are all in the JSON report)."""
 FINGERPRINT_KEY = "readinessGate/v1"
 """Key in ``partialFingerprints`` (§3.27.17: a versioned, tool-specific name)."""
-
-
-def _meta(check: CheckReport) -> Optional[CheckMeta]:
-    try:
-        return load_meta(check.id)
-    except (OSError, KeyError, TypeError, ValueError):
-        # Unknown to this installation (a report from another version): use the report's words.
-        return None
 
 
 def _message(text: str) -> Dict[str, str]:
@@ -144,7 +135,7 @@ def report_to_sarif(report: Report) -> dict:
     results: List[dict] = []
     notifications: List[dict] = []
     for check in report.checks:
-        meta = _meta(check)
+        meta = check.meta
         check_index = rules.add(_check_rule(check, meta))
         if check.status is Status.SKIPPED:
             continue

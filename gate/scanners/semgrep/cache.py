@@ -26,16 +26,13 @@ import dataclasses
 import functools
 import hashlib
 import os
-import sys
 import typing
+from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from gate import cache as result_cache
 from gate.model import Severity
 from gate.scanners.process import ToolError, find_tool, installed_version, run_tool
-from gate.scanners.semgrep import findings as findings_mod
-from gate.scanners.semgrep import report as report_mod
-from gate.scanners.semgrep import rules as rules_mod
 from gate.scanners.semgrep.findings import SemgrepMatch
 from gate.scanners.semgrep.report import _LIMIT_ERRORS, FileProblem
 from gate.scanners.semgrep.rules import CROSS_FILE_KEY, TOOL, RuleFile
@@ -200,11 +197,9 @@ def versions(files: Sequence[RuleFile]) -> dict[str, str]:
         except OSError:
             rules.update(b"unreadable")
         rules.update(b"\0")
-    from gate.scanners.semgrep import run as run_mod  # the module that imports this one
-
+    adapter = sorted(Path(__file__).parent.glob("*.py"))  # every module of the semgrep adapter
     return {"semgrep": semgrep_version(), "rules": rules.hexdigest(),
-            "adapter": result_cache.source_digest(rules_mod, report_mod, findings_mod, run_mod,
-                                                  result_cache, sys.modules[__name__])}
+            "adapter": result_cache.source_digest(result_cache, *adapter)}
 
 
 class ScanStore:
