@@ -39,6 +39,7 @@ from typing import Optional
 
 from packaging.version import InvalidVersion, Version
 
+from gate.cache import ResultCache
 from gate.checks.interface import Check, CheckContext, option, strings
 from gate.deps import BAD_FILE, BAD_INCLUDE, UNAUDITABLE, UNPINNED, Pin, Unauditable, discover
 from gate.deps.advisories import Rating, rate_advisories
@@ -138,7 +139,10 @@ class DependenciesCheck(Check[DependenciesSettings]):
                 skipped=skipped, evidence=tuple(evidence))
 
         try:
-            audit = audit_pins(list(by_key), service=service, osv_base=osv_base, timeout=timeout)
+            audit = audit_pins(list(by_key), service=service, osv_base=osv_base, timeout=timeout,
+                               cache=ResultCache(context.options.cache_dir) if context.options.cache_dir else None,
+                               osv_db_digest=context.options.osv_db_digest,
+                               max_age_s=context.options.advisory_max_age_s)
         except ToolError as exc:
             # The version is known even when the audit failed (pip-audit's own metadata, or --version).
             return CheckResult.errored(str(exc), findings=tuple(findings), skipped=skipped,
@@ -168,7 +172,8 @@ class DependenciesCheck(Check[DependenciesSettings]):
             if finding.blocking:
                 vulnerable.add((dep.name, dep.version))
         evidence.append(f"audited {len(by_key)} pinned dependencies with pip-audit ({service}"
-                        + (f", OSV at {osv_base}" if service == "osv" else "") + ")")
+                        + (f", OSV at {osv_base}" if service == "osv" else "") + ")"
+                        + (f"; {audit.cached} verdicts from the result cache" if audit.cached else ""))
         evidence.extend(f"ignored {i} (checks.dependencies.ignore)" for i in sorted(ignored))
         blocking_vulns = sum(1 for f in findings if f.blocking and f.rule not in _INPUT_RULES | {UNAUDITED_ECOSYSTEM})
         unaudited = _count(findings, _INPUT_RULES)
