@@ -6,6 +6,7 @@ import argparse
 import difflib
 import json
 import textwrap
+from collections.abc import Mapping
 
 from gate.checks.interface import load_meta
 from gate.checks.registry import check_ids
@@ -47,33 +48,69 @@ def add_arguments_explain(p: argparse.ArgumentParser) -> None:
     p.add_argument("check_id", metavar="ID", help="check id (see list-checks)")
 
 
+WIDTH = 88
+"""Columns ``explain`` wraps its text to (a terminal's 80 plus the indent people tolerate)."""
+
+
 def run_explain(args: argparse.Namespace) -> int:
-    """Print the check's words and options; exit 2 for an unknown id."""
+    """Print the check's words and options; exit 2 (with every valid id) for an unknown id."""
     if args.check_id not in check_ids():
         close = difflib.get_close_matches(args.check_id, check_ids(), n=1)
-        raise UsageError(f"unknown check id {args.check_id!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+        raise UsageError(f"unknown check id {args.check_id!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+                         + "\nvalid check ids: " + ", ".join(check_ids()))
     meta = load_meta(args.check_id)
     settings = build_config(None, None).settings(args.check_id)
-    wrap = lambda s: textwrap.fill(s, width=88, initial_indent="  ", subsequent_indent="  ")  # noqa: E731
     print(f"{meta.id} — {meta.title}")
     print(f"gate: {meta.gate}    default level: {settings.level.value}")
-    print("\nWhy it matters:\n" + wrap(meta.rationale))
-    print("\nHow to fix a failure:\n" + wrap(meta.remediation))
+    print("\nWhy it matters:\n" + _wrap(meta.rationale, 2))
+    print("\nHow to fix a failure:\n" + _wrap(meta.remediation, 2))
     props = schema()["properties"]["checks"]["properties"][meta.id]["properties"]
     print("\nOptions (readiness.yml checks." + meta.id + "):")
     for key, spec in props.items():
-        default = "level" if key == "level" else settings.options.get(key)
-        shown = settings.level.value if key == "level" else (json.dumps(list(default) if isinstance(default, tuple) else default, default=str) if default is not None else "-")
-        print(f"  {key} (default: {shown})")
-        print(textwrap.fill(spec.get("description", ""), width=88, initial_indent="      ", subsequent_indent="      "))
+        default = settings.level.value if key == "level" else settings.options.get(key)
+        print(f"  {key}")
+        if spec.get("description"):
+            print(_wrap(spec["description"], 6))
+        print("\n".join(_default_lines(default)))
     if meta.rules:
         print("\nFindings it reports (rule id: what it means; what to do):")
         for rule in meta.rules:
-            print(f"  {rule.id}: {rule.title}")
-            print(textwrap.fill(rule.remediation_shown, width=88, initial_indent="      ", subsequent_indent="      "))
-    if meta.sources:
-        print("\nSources: " + ", ".join(meta.sources))
+            print(_wrap(rule.title, 2, f"{rule.id}: "))
+            print(_wrap(rule.remediation_shown, 6))
+    if meta.help_uri:
+        print("\nDocumentation:\n  " + meta.help_uri)
+    shipped = [src for src in meta.sources if src.startswith(("docs/", "README"))]
+    if shipped:
+        print("Background (in the repository):\n" + _wrap("; ".join(shipped), 2))
     return 0
+
+
+def _wrap(text: str, indent: int, first: str = "") -> str:
+    """``text`` filled to :data:`WIDTH` columns, every line indented ``indent`` spaces (the first
+    after ``first``)."""
+    pad = " " * indent
+    return textwrap.fill(text, width=WIDTH, initial_indent=pad + first, subsequent_indent=pad + " " * len(first),
+                         break_on_hyphens=False, break_long_words=False)
+
+
+def _default_lines(value: object) -> list[str]:
+    """An option's default as people read it: a word, a list wrapped over lines, or one line
+    per key of a mapping (``deploy: deploy, deployment, …``); ``-`` when there is none."""
+    if value is None:
+        return ["      default: -"]
+    if isinstance(value, bool):
+        return [f"      default: {str(value).lower()}"]
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return ["      default: none"]
+        return [_wrap(", ".join(str(v) for v in value), 6, "default: ")]
+    if isinstance(value, Mapping):
+        lines = ["      default:"]
+        for k, v in value.items():
+            items = ", ".join(str(x) for x in v) if isinstance(v, (list, tuple)) else str(v)
+            lines.append(_wrap(items, 8, f"{k}: "))
+        return lines
+    return [f"      default: {value}"]
 
 
 def add_arguments_schema(p: argparse.ArgumentParser) -> None:

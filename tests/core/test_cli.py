@@ -10,6 +10,7 @@ import pytest
 
 from gate.checks import registry
 from gate.cli import main
+from gate.config import schema
 from helpers import write_tree
 
 ONLY = "security-policy,dependency-updates"
@@ -128,3 +129,27 @@ def test_list_checks_explain_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "backup"]) == 2
     assert main(["schema"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "readiness.yml"
+
+
+@pytest.mark.parametrize("check_id", registry.check_ids())
+def test_explain_reads_for_people(check_id: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every line fits a terminal, defaults are words and wrapped lists (never a Python repr), and
+    the only references are the shipped docs."""
+    assert main(["explain", check_id]) == 0
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if len(line) > 90] == []
+    assert not re.search(r"[(\[{]'|CATALOGUE|essay|THREATS|\.\./shared", out), out
+    assert "Documentation:\n  https://" in out and "Why it matters" in out
+    options = schema()["properties"]["checks"]["properties"][check_id]["properties"]
+    assert out.count("\n      default:") == len(options)  # every option, with its default
+
+
+def test_explain_wraps_default_lists_and_lists_valid_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "operations-docs"]) == 0
+    out = capsys.readouterr().out
+    assert "      default: docs/**/*.md, docs/**/*.markdown," in out  # a list: words, wrapped
+    assert "        deploy: deploy, deployment," in out  # a mapping: one key per line
+    assert main(["explain", "backup"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'backups'?" in err
+    assert "valid check ids: " + ", ".join(registry.check_ids()) in err
