@@ -33,6 +33,8 @@ from helpers import write_tree
 from markdown_it import MarkdownIt
 from servers.github import FakeGitHub
 
+from gate.checks.interface import load_meta
+from gate.checks.registry import check_ids
 from gate.cli import main
 from gate.render.escape import ZWJ
 from gate.render.json_report import report_schema
@@ -178,9 +180,13 @@ def test_markdown_has_no_live_mention_marker_or_foreign_html(scanned) -> None:
                 for tag in re.findall(r"<[^>]*>", t.content):
                     assert tag == MARKER or OUR_HTML.match(tag), f"foreign HTML {tag!r}"
     # Rendered as GitHub would (raw HTML allowed): only the elements markdown itself produces;
-    # no <img>, no <a> (the CLI has no file URL, so nothing is a link), no <script>.
-    tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", _md.render(text)))
-    assert tags <= RENDERED_TAGS, tags - RENDERED_TAGS
+    # no <img>, no <script>, and no <a> but each check's documentation link (the CLI has no file
+    # URL, so no repository file is a link).
+    html = _md.render(text)
+    tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", html))
+    assert tags <= RENDERED_TAGS | {"a"}, tags - RENDERED_TAGS
+    docs = {load_meta(cid).help_uri for cid in check_ids()}
+    assert set(re.findall(r"<a [^>]*>", html)) <= {f'<a href="{u}">' for u in docs}
 
 
 def test_text_output_starts_no_workflow_command(scanned) -> None:
