@@ -11,6 +11,7 @@ import pytest
 from gate.checks import registry
 from gate.cli import main
 from gate.config import schema
+from gate.resources import policies_dir
 from helpers import write_tree
 
 ONLY = "security-policy,dependency-updates"
@@ -81,6 +82,16 @@ def test_init_writes_valid_files_and_never_overwrites(tmp_path: Path, capsys: py
     assert main(["init", str(tmp_path)]) == 0
     assert (tmp_path / "readiness.yml").read_text() == "version: 1\n# mine\n"
     assert "kept existing readiness.yml" in capsys.readouterr().out
+
+
+def test_the_starter_schema_line_resolves() -> None:
+    """Editors complete readiness.yml through the starter's yaml-language-server line: it names
+    the schema's own $id, which is where GitHub serves this repository's policies/ file (raw)."""
+    starter = (policies_dir() / "init" / "readiness.yml").read_text(encoding="utf-8")
+    url = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", starter.splitlines()[0]).group(1)
+    assert url == schema()["$id"]
+    raw = "https://raw.githubusercontent.com/readiness-gate/readiness-gate/main/"
+    assert url.startswith(raw) and (policies_dir().parent / url[len(raw):]).is_file()
 
 
 def test_the_starter_file_claims_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
