@@ -267,8 +267,7 @@ _CORE_HEX = re.compile(r"0x[0-9a-fA-F]+")
 _CORE_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _CORE_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _CORE_NAN = re.compile(r"\.(nan|NaN|NAN)")
-_CORE_FIRST = frozenset("~nNtTfF0123456789+-.")
-"""First characters of every non-string plain scalar of the core schema."""
+_CORE_FIRST = frozenset("~nNtTfF0123456789+-.")  # first characters of every core-schema non-string
 
 YAML11_BOOLEANS = frozenset({"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
                              "on", "On", "ON", "off", "Off", "OFF"})
@@ -283,8 +282,8 @@ def core_scalar(text: str) -> Any:
     and ``1_000`` are strings (no YAML 1.1 sexagesimal or digit separators), and dates stay
     strings (the core schema has no timestamp). Everything else is a string.
     """
-    if text and text[0] not in _CORE_FIRST:
-        return text  # most words: no pattern below can match (cheap, for alias-heavy files)
+    if text and text[0] not in _CORE_FIRST:  # most words: cheap, for alias-heavy files
+        return text
     if _CORE_NULL.fullmatch(text):
         return None
     if text in _CORE_BOOL:
@@ -525,8 +524,7 @@ def load_config_text(text: str, file: str) -> Config:
     data, positions = parse_yaml(text, file)
     if data is None:
         raise ConfigError.single(file, "file is empty; it needs at least `version: 1`", line=1)
-    if isinstance(data, dict) and isinstance(data.get("service"), str):
-        # `service: payments-api`, the way people write it, is the service's name.
+    if isinstance(data, dict) and isinstance(data.get("service"), str):  # `service: payments-api`: its name
         data["service"] = {"name": data["service"]}
         if "service" in positions:
             positions["service.name"] = positions["service"]
