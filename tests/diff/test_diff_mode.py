@@ -97,7 +97,7 @@ def test_cli_diff_mode_json_and_text(tmp_path: Path, capsys) -> None:
     root = make_repo(tmp_path)
     out = tmp_path / "report.json"
     code = main(["check", str(root), "--only", "secrets", "--changed-since", "main",
-                 "--format", "text", "--json-output", str(out), "--color", "never", "--no-progress"])
+                 "--format", "text", "--json-output", str(out), "--color", "never", "--no-progress", "--verbose"])
     assert code == 1
     text = capsys.readouterr().out
     assert "diff-aware scan since main" in text
