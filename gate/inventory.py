@@ -24,18 +24,15 @@ directory that never follows directory symlinks and never enters ``.git``.
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Iterator, Optional, Sequence
-
-from wcmatch import glob as wcglob
+from typing import Iterable, Iterator, Optional, Sequence
 
 from gate import git
+from gate.globs import GLOB_FLAGS, match_globs  # noqa: F401 - match_globs is the inventory's public API
 from gate.model import SkippedPath
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
@@ -54,12 +51,6 @@ observability, ...) read each file from disk once. Past it, reads are not cached
 
 MAX_FILES = 500_000
 """Hard cap on inventory size; past it the rest of the tree is skipped with a reason."""
-
-GLOB_FLAGS = wcglob.GLOBSTAR | wcglob.DOTGLOB | wcglob.BRACE | wcglob.NEGATE
-"""Glob dialect for every path pattern in readiness.yml: ``**`` spans directories, ``*`` does
-not cross ``/``, ``{a,b}`` alternates, a leading ``!`` negates. Globs, not regular expressions,
-so no user input can cause catastrophic backtracking (``docs/threats.md`` row 8)."""
-
 
 class InventoryError(Exception):
     """Raised when a file cannot be read through the inventory (not listed, binary, gone)."""
@@ -90,37 +81,6 @@ class FileEntry:
         dot = name.rfind(".")
         # Same as PurePosixPath(name).suffix, without building a path object per call.
         return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
-
-
-def match_globs(path: str, patterns: Sequence[str]) -> bool:
-    """True when repository-relative ``path`` matches any of the glob ``patterns``.
-
-    See :data:`GLOB_FLAGS` for the dialect. A pattern without ``/`` also matches the file name
-    in any directory (``*.md`` matches ``docs/a.md``), like ``.gitignore``. Compiled patterns
-    are cached: checks ask this for every file of the tree (``docs/performance.md``, evidence checks on
-    10,000 files in under a second).
-    """
-    if not patterns:
-        return False
-    return _glob_matcher(tuple(patterns))(path)
-
-
-@functools.lru_cache(maxsize=1024)
-def _glob_matcher(patterns: tuple[str, ...]) -> "Callable[[str], bool]":
-    """A compiled predicate equivalent to ``wcglob.globmatch(path, expanded, flags=GLOB_FLAGS)``."""
-    expanded: list[str] = []
-    for p in patterns:
-        expanded.append(p)
-        if "/" not in p.lstrip("!"):
-            expanded.append(("!" if p.startswith("!") else "") + "**/" + p.lstrip("!"))
-    include, exclude = wcglob.translate(expanded, flags=GLOB_FLAGS)
-    inc = tuple(re.compile(r) for r in include)
-    exc = tuple(re.compile(r) for r in exclude)
-
-    def matches(path: str) -> bool:
-        return any(r.fullmatch(path) for r in inc) and not any(r.fullmatch(path) for r in exc)
-
-    return matches
 
 
 class Inventory:
