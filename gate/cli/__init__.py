@@ -22,6 +22,7 @@ from typing import Mapping, Optional, Sequence
 
 from gate import __version__
 from gate.redact import redact
+from gate.safe_warnings import install as install_safe_warnings
 
 EXIT_READY = 0
 EXIT_NOT_READY = 1
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    install_safe_warnings()  # every Python warning: one escaped line (gate/safe_warnings.py)
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
