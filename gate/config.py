@@ -150,6 +150,8 @@ class Config:
     checks: Mapping[str, CheckSettings]
     """Every known check id -> its effective settings."""
     service: Optional[str] = None
+    tier: Optional[str] = None
+    """``service.tier`` (display only)."""
     owners: tuple[str, ...] = ()
     approvers: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -450,6 +452,7 @@ def build_config(data: Optional[Mapping[str, Any]], source: Optional[str],
         profile=profile,
         checks=MappingProxyType(checks),
         service=redact(service["name"]) if service.get("name") else None,  # display only; promise 3
+        tier=redact(service["tier"]) if service.get("tier") else None,  # display only
         owners=tuple(data.get("owners") or ()),
         approvers=tuple(data.get("approvers") or ()),
         exclude=tuple(data.get("exclude") or ()),

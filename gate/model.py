@@ -18,7 +18,10 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
+
+if TYPE_CHECKING:  # gate.delta builds on this module; the report only holds its value
+    from gate.delta import Delta
 
 
 class Status(str, enum.Enum):
@@ -443,6 +446,15 @@ class Report:
     expiring soon, approval not verified, ...)."""
     commit: Optional[str] = None
     """The commit scanned, when known (``GITHUB_SHA`` or ``git rev-parse HEAD``)."""
+    repository: Optional[str] = None
+    """The repository scanned (``owner/name``), when the trusted caller says so (``check
+    --repository``, the Action's ``GITHUB_REPOSITORY``); never taken from the repository itself."""
+    owners: Tuple[str, ...] = ()
+    """``owners`` from readiness.yml, for org-wide views (``docs/org-wide.md``)."""
+    tier: Optional[str] = None
+    """``service.tier`` from readiness.yml (``tier-1``, ...), for org-wide views."""
+    delta: Optional["Delta"] = None
+    """What the change did compared with the base branch (:mod:`gate.delta`), when known."""
 
     @property
     def checks(self) -> Tuple[CheckReport, ...]:

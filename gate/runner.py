@@ -267,4 +267,6 @@ def run_gate(
         duration_s=round(time.monotonic() - started, 3),
         warnings=tuple(warnings),
         commit=head_commit(inventory.root),
+        owners=tuple(redact(o) for o in config.owners),  # display only, like the service name
+        tier=config.tier,
     )

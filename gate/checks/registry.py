@@ -10,10 +10,12 @@ Order matters: it is the order checks appear in within each gate.
 
 from __future__ import annotations
 
+import difflib
 import importlib
-from typing import Mapping
+from typing import Mapping, Optional
 
 from gate.checks.interface import Check
+from gate.exitcodes import UsageError
 
 CHECKS: Mapping[str, str] = {
     # security
@@ -44,6 +46,26 @@ CHECKS: Mapping[str, str] = {
 def check_ids() -> tuple[str, ...]:
     """All known check ids, in registry order."""
     return tuple(CHECKS)
+
+
+def parse_ids(value: Optional[str], option: str) -> Optional[list[str]]:
+    """Split a comma-separated list of check ids (``--only``, the action's ``only`` input) and
+    validate each; None when ``value`` is None.
+
+    Raises:
+        gate.exitcodes.UsageError: an unknown id (the message names ``option`` and offers a
+            did-you-mean).
+    """
+    if value is None:
+        return None
+    ids = [v.strip() for v in value.split(",") if v.strip()]
+    known = check_ids()
+    for cid in ids:
+        if cid not in known:
+            close = difflib.get_close_matches(cid, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known ids: {', '.join(known)}"
+            raise UsageError(f"{option}: unknown check id {cid!r}{hint}")
+    return ids
 
 
 def load_check(check_id: str) -> Check:

@@ -1,12 +1,8 @@
 """Command line: ``readiness-gate <command>``.
 
-``main(argv) -> int`` never calls ``sys.exit``; :func:`console_main` does. Exit codes
-(README "Exit codes", ``docs/threats.md`` promise 1):
-
-* 0 — ready;
-* 1 — not ready: a required check failed or could not run (``error``);
-* 2 — configuration or usage error (readiness.yml invalid, unknown check id, bad option);
-* 3 — the gate itself failed and could not produce a report.
+``main(argv) -> int`` never calls ``sys.exit``; :func:`console_main` does. Exit codes are
+:mod:`gate.exitcodes` (README "Exit codes", ``docs/threats.md`` promise 1): 0 ready, 1 not
+ready, 2 configuration or usage error, 3 the gate itself failed.
 
 Subcommands are listed explicitly in :data:`COMMANDS`; each lives in its own module exposing
 ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
@@ -18,16 +14,14 @@ import argparse
 import importlib
 import importlib.util
 import sys
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, NoReturn, Optional, Sequence
 
 from gate import __version__
+from gate.exitcodes import EXIT_INTERNAL, EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, UsageError
 from gate.redact import redact
 from gate.safe_warnings import install as install_safe_warnings
 
-EXIT_READY = 0
-EXIT_NOT_READY = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
+__all__ = ["EXIT_INTERNAL", "EXIT_NOT_READY", "EXIT_READY", "EXIT_USAGE", "UsageError", "main", "console_main"]
 
 COMMANDS: Mapping[str, str] = {
     "check": "gate.cli.check",
@@ -38,17 +32,14 @@ COMMANDS: Mapping[str, str] = {
     "init": "gate.cli.init",
     "github": "gate.cli.github",
     "publish": "gate.cli.publish",
+    "dashboard": "gate.cli.dashboard",
 }
 """Subcommand -> module. A module may serve several subcommands: it then exposes
 ``add_arguments_<name>`` / ``run_<name>`` (dashes as underscores)."""
 
 
-class UsageError(Exception):
-    """A command-line usage problem; the message is printed and the exit code is 2."""
-
-
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> "NoReturn":  # type: ignore[name-defined]  # noqa: F821
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
 

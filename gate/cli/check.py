@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
+import re
 import sys
 from pathlib import Path
 
 from gate.checks.interface import RunOptions
-from gate.cli.common import parse_ids, print_config_error, write_output
+from gate.checks.registry import parse_ids
+from gate.cli.common import print_config_error
 from gate.config import ConfigError, load_config
+from gate.exitcodes import EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, UsageError
+from gate.files import write_output
 from gate.osv_mirror import OsvDatabaseError, osv_options
 from gate.render import RENDERERS, RenderOptions, get_renderer
 from gate.runner import run_gate
@@ -43,6 +48,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="directory for scan caches (e.g. kept by actions/cache)")
     p.add_argument("--jobs", type=int, default=int(env("READINESS_GATE_JOBS", "0") or 0),
                    help="worker processes for CPU-bound scanning (default: number of CPUs)")
+    p.add_argument("--repository", metavar="OWNER/NAME", default=env("READINESS_GATE_REPOSITORY"),
+                   help="the repository being checked, recorded in the report for org-wide dashboards")
+    p.add_argument("--baseline-report", metavar="BASE.json",
+                   help="the base branch's JSON report: open the output with the changes since it")
     p.add_argument("--today", type=dt.date.fromisoformat, default=None, help=argparse.SUPPRESS)
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
                    help="colour in text output (default: auto, when stdout is a terminal)")
@@ -52,9 +61,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the gate; exit 0 ready, 1 not ready, 2 configuration/usage error."""
-    from gate.cli import EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, UsageError
-
     root = Path(args.path)
+    if args.repository and not re.fullmatch(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+", args.repository[:512]):
+        raise UsageError("--repository: expected OWNER/NAME (letters, digits, '-', '_', '.')")
     if not root.is_dir():
         raise UsageError(f"{args.path}: not a directory")
     only = parse_ids(args.only, "--only")
@@ -64,6 +73,14 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print_config_error(exc)
         return EXIT_USAGE
+    baseline = None
+    if args.baseline_report:
+        from gate.render.json_report import ReportFormatError, load_report
+
+        try:
+            baseline = load_report(Path(args.baseline_report).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ReportFormatError) as exc:
+            raise UsageError(f"--baseline-report {args.baseline_report}: {getattr(exc, 'strerror', None) or exc}") from None
     changed = None
     if args.changed_since:
         from gate.diff import changed_paths  # diff-aware mode
@@ -89,6 +106,12 @@ def run(args: argparse.Namespace) -> int:
             report = run_gate(root, config, options=run_options, only=only, skip=skip, progress=progress)
     except OsvDatabaseError as exc:
         raise UsageError(f"--osv-db: {exc}") from None
+    if args.repository:
+        report = dataclasses.replace(report, repository=args.repository)
+    if baseline is not None:
+        from gate.delta import compare
+
+        report = dataclasses.replace(report, delta=compare(baseline, report, source="report"))
     render_options = RenderOptions(color=color)
     write_output(args.output, get_renderer(args.format).render(report, render_options))
     plain = RenderOptions()

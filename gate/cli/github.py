@@ -20,7 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the action (or publish mode when ``INPUT_PUBLISH-REPORT`` is set); return the exit code."""
-    from gate.github.action import publish_report, run_action
+    from gate.github.action import run_action
+    from gate.github.publish_mode import publish_report
 
     report = (os.environ.get("INPUT_PUBLISH-REPORT") or os.environ.get("INPUT_PUBLISH_REPORT") or "").strip()
     if report:

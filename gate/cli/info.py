@@ -10,6 +10,7 @@ import textwrap
 from gate.checks.interface import load_meta
 from gate.checks.registry import check_ids
 from gate.config import build_config, schema
+from gate.exitcodes import UsageError
 from gate.resources import policy_file
 
 HELP = "Information about checks and schemas."
@@ -48,8 +49,6 @@ def add_arguments_explain(p: argparse.ArgumentParser) -> None:
 
 def run_explain(args: argparse.Namespace) -> int:
     """Print the check's words and options; exit 2 for an unknown id."""
-    from gate.cli import UsageError
-
     if args.check_id not in check_ids():
         close = difflib.get_close_matches(args.check_id, check_ids(), n=1)
         raise UsageError(f"unknown check id {args.check_id!r}" + (f"; did you mean {close[0]!r}?" if close else ""))

@@ -9,6 +9,7 @@ import argparse
 import os
 from pathlib import Path
 
+from gate.exitcodes import UsageError
 from gate.resources import policy_file
 
 HELP = "Write a commented starter readiness.yml and a runbook template (never overwrites)."
@@ -27,8 +28,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the files that do not exist yet; exit 0 (2 when PATH is not a directory)."""
-    from gate.cli import UsageError
-
     root = Path(args.path)
     if not root.is_dir():
         raise UsageError(f"{args.path}: not a directory")

@@ -29,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Publish; exit 0/1 with the published verdict, 2 unusable event or report, 3 publishing failed."""
-    from gate.github.action import publish_report
+    from gate.github.publish_mode import publish_report
 
     env = dict(os.environ)
     if not env.get("INPUT_TOKEN"):

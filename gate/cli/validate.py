@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from gate.cli.common import print_config_error
+from gate.exitcodes import EXIT_READY, EXIT_USAGE
 from gate.config import ConfigError, find_config, load_config_text, read_config_file
 
 HELP = "Validate readiness.yml (schema, dates, check ids) without running any check."
@@ -19,8 +20,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when valid, 2 when invalid or missing."""
-    from gate.cli import EXIT_READY, EXIT_USAGE
-
     try:
         if args.file:
             path, display = Path(args.file), args.file

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Optional, TextIO
 
 from gate.model import CheckReport, Report, Severity, Status
@@ -184,3 +185,34 @@ def emit(lines: Iterable[str], stream: Optional[TextIO] = None) -> None:
     """Print pre-built command lines (from :func:`annotation` / :func:`command`)."""
     for line in lines:
         print(line, file=stream or sys.stdout, flush=True)
+
+
+@dataclass
+class Log:
+    """The step's log: log lines and workflow commands go to ``stream``; warnings are kept.
+
+    Attributes:
+        stream: stdout in production (the runner reads workflow commands from it).
+        warnings: every message passed to :meth:`warn`, in order.
+    """
+
+    stream: TextIO = field(default_factory=lambda: sys.stdout)
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        """A ``::warning::`` command with ``message`` (redacted and escaped)."""
+        self.warnings.append(message)
+        emit([command("warning", redact(message))], self.stream)
+
+    def error(self, message: str) -> None:
+        """An ``::error::`` command with ``message`` (our words; escaped)."""
+        emit([command("error", message)], self.stream)
+
+    def info(self, text: str) -> None:
+        """One plain log line (see :func:`log`)."""
+        log(text, self.stream)
+
+    def emit(self, lines: Iterable[str]) -> None:
+        """Pre-built command lines (see :func:`emit`)."""
+        emit(lines, self.stream)
+

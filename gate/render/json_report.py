@@ -28,6 +28,7 @@ import itertools
 import json
 from typing import Any, Callable, Mapping, Optional, Sequence, TypeVar
 
+from gate.delta import Delta, FindingChanges, StatusChange
 from gate.model import (ApprovalState, CheckReport, DeferralRecord, DeferralState, Finding,
                         GateResult, Location, Report, Severity, SkippedPath, Status, ToolInfo)
 from gate.render.escape import one_line, truncate
@@ -170,6 +171,31 @@ def _check(ch: CheckReport, c: _Clipper) -> dict:
     }
 
 
+def _change(s: StatusChange, c: _Clipper) -> dict:
+    return {"id": c.text(s.id, MAX_ID), "gate": c.text(s.gate, MAX_ID), "title": c.text(s.title, MAX_ID),
+            "before": s.before.value if s.before else None, "after": s.after.value if s.after else None}
+
+
+def _delta(d: Delta, c: _Clipper) -> dict:
+    """``delta`` (``policies/report.schema.json`` ``$defs/delta``)."""
+    def findings(fs: Sequence[Finding], what: str) -> list:
+        return [_finding(f, c) for f in c.items(fs, MAX_SMALL_LIST, what)]
+
+    return {
+        "source": d.source, "base_commit": d.base_commit, "base_ready": d.base_ready,
+        "gates": [_change(g, c) for g in c.items(d.gates, 32, "delta gates")],
+        "checks": [_change(x, c) for x in c.items(d.checks, MAX_SMALL_LIST, "delta checks")],
+        "findings": [{"check": c.text(fc.check, MAX_ID), "new": findings(fc.new, "new findings"),
+                      "fixed": findings(fc.fixed, "fixed findings"), "new_count": fc.new_count,
+                      "fixed_count": fc.fixed_count}
+                     for fc in c.items(d.findings, MAX_SMALL_LIST, "delta findings")],
+        "deferrals": {"added": [_deferral(x, c) for x in c.items(d.deferrals_added, MAX_SMALL_LIST, "deferrals added")],
+                      "removed": [_deferral(x, c) for x in c.items(d.deferrals_removed, MAX_SMALL_LIST,
+                                                                   "deferrals removed")]},
+        "not_compared": [c.text(x, MAX_ID) for x in c.items(d.not_compared, MAX_SMALL_LIST, "checks not compared")],
+    }
+
+
 def report_to_dict(report: Report) -> dict:
     """The JSON document (a plain ``dict``) for ``report``; see ``policies/report.schema.json``.
 
@@ -201,6 +227,10 @@ def report_to_dict(report: Report) -> dict:
         "config_source": c.text(report.config_source, MAX_PATH),
         "profile": c.text(report.profile, MAX_ID),
         "service": c.text(report.service, MAX_ID),
+        "repository": c.text(report.repository, MAX_ID),
+        "owners": [c.text(o, MAX_ID) for o in c.items(report.owners, MAX_SMALL_LIST, "owners")],
+        "tier": c.text(report.tier, MAX_ID),
+        "delta": _delta(report.delta, c) if report.delta is not None else None,
         "gates": gates,
         "skipped": [_skipped(s, c) for s in c.items(report.skipped, MAX_SKIPPED, "skipped paths")],
         "deferrals": [_deferral(d, c) for d in c.items(report.deferrals, MAX_DEFERRALS, "deferrals")],
@@ -305,6 +335,22 @@ def _check_from(d: Mapping[str, Any]) -> CheckReport:
         duration_s=d.get("duration_s", 0.0))
 
 
+def _change_from(d: Mapping[str, Any]) -> StatusChange:
+    return StatusChange(d["id"], d["gate"], d["title"], _opt(d["before"], Status), _opt(d["after"], Status))
+
+
+def _delta_from(d: Mapping[str, Any]) -> Delta:
+    return Delta(
+        source=d["source"], base_commit=d["base_commit"], base_ready=d["base_ready"],
+        gates=tuple(map(_change_from, d["gates"])), checks=tuple(map(_change_from, d["checks"])),
+        findings=tuple(FindingChanges(f["check"], tuple(map(_finding_from, f["new"])),
+                                      tuple(map(_finding_from, f["fixed"])), f["new_count"], f["fixed_count"])
+                       for f in d["findings"]),
+        deferrals_added=tuple(map(_deferral_from, d["deferrals"]["added"])),
+        deferrals_removed=tuple(map(_deferral_from, d["deferrals"]["removed"])),
+        not_compared=tuple(d["not_compared"]))
+
+
 def report_from_dict(data: Any, *, validate: bool = True) -> Report:
     """Rebuild a :class:`~gate.model.Report` from a JSON report document.
 
@@ -340,6 +386,10 @@ def report_from_dict(data: Any, *, validate: bool = True) -> Report:
             duration_s=data.get("duration_s", 0.0),
             warnings=tuple(data.get("warnings", ())),
             commit=data.get("commit"),
+            repository=data.get("repository"),
+            owners=tuple(data.get("owners", ())),
+            tier=data.get("tier"),
+            delta=_opt(data.get("delta"), _delta_from),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportFormatError(f"not a valid readiness-gate report: {one_line(str(exc), 300)}") from None

@@ -189,6 +189,49 @@ def _attention_checks(report: Report, options: RenderOptions) -> List[_Attention
     return out
 
 
+DELTA_FINDINGS_SHOWN = 10
+"""New (and fixed) findings listed per check in "Changes since the base branch"; the rest are counted."""
+
+
+def delta_section(report: Report, options: RenderOptions, compact: int = 0) -> List[str]:
+    """"Changes since the base branch" (:mod:`gate.delta`), the comment's first section: the
+    headline, each gate and check whose status changed (``runbooks: pass → fail``), new and fixed
+    findings per check (at most :data:`DELTA_FINDINGS_SHOWN` each listed; none when ``compact``),
+    deferrals added and removed (not when ``compact >= 2``). Empty without a delta."""
+    d = report.delta
+    if d is None:
+        return []
+    out = ["### Changes since the base branch", "", f"**{escape_markdown(d.headline(report.ready), _MESSAGE)}**", ""]
+    rows = [f"- {STATUS_ICONS.get(g.after, '➖') if g.after else '➖'} gate {escape_markdown(g.phrase, _MESSAGE)}"
+            for g in d.gates]
+    rows += [f"- {STATUS_ICONS.get(c.after, '➖') if c.after else '➖'} {escape_markdown(c.phrase, _MESSAGE)}"
+             for c in d.checks]
+    for fc in d.findings:
+        counts = [plural(fc.new_count, "new finding")] if fc.new_count else []
+        counts += [f"{fc.fixed_count} fixed"] if fc.fixed_count else []
+        rows.append(f"- {escape_markdown(fc.check, _ID)}: {', '.join(counts)}")
+        if compact == 0:
+            for word, items, total in (("new", fc.new, fc.new_count), ("fixed", fc.fixed, fc.fixed_count)):
+                rows += ["  " + _finding_line(f, options).replace("- ", f"- {word}: ", 1)
+                         for f in items[:DELTA_FINDINGS_SHOWN]]
+                if total > DELTA_FINDINGS_SHOWN:
+                    rows.append(f"  - … {total - DELTA_FINDINGS_SHOWN} more {word} (see the JSON report)")
+    if compact < 2:
+        for verb, records in (("added", d.deferrals_added), ("removed", d.deferrals_removed)):
+            rows += [f"- Deferral {verb}: {escape_markdown(r.ticket, _ID)} ({escape_markdown(r.check, _ID)}), "
+                     f"expires {r.expires.isoformat()}, approved by {escape_markdown(r.approved_by, _ID)}"
+                     for r in records]
+    out += rows or ["- No check, finding or deferral changed."]
+    base = "a baseline report" if d.source == "report" else "the base commit (evidence checks re-run on it)"
+    if d.base_commit:
+        base += f", {escape_markdown(d.base_commit[:12], 12)}"
+    note = f"Compared with {base}."
+    if d.not_compared:
+        note += (f" Not re-run on the base: {escape_markdown(', '.join(d.not_compared), _MESSAGE)}; their new "
+                 "findings are the ones diff mode marks new.")
+    return out + ["", f"_{note}_"]
+
+
 def _gate_table(report: Report) -> List[str]:
     lines = ["| Gate | Status | Checks |", "|---|---|---|"]
     for g in report.gates:
@@ -243,7 +286,8 @@ class _Document:
         checks' headings and summaries, and the footer.
         """
         r, o = self.report, self.options
-        out = [o.marker, "", verdict_heading(r)]
+        changes = delta_section(r, o, compact)
+        out = [o.marker, ""] + (changes + [""] if changes else []) + [verdict_heading(r)]
         blocking = r.blocking_checks
         if blocking:
             out += ["", "**Blocking:** " + " · ".join(

@@ -170,6 +170,32 @@ def _check_lines(c: CheckReport, color: bool) -> Iterable[str]:
         yield _paint(line, "2", color) if (f.deferred_by or not f.blocking) else line
 
 
+def delta_lines(report: Report) -> List[str]:
+    """"Changes since the base branch" (:mod:`gate.delta`): the headline, each gate and check
+    whose status changed (``runbooks: pass → fail``), new and fixed findings per check, deferrals
+    added and removed; empty without a delta."""
+    d = report.delta
+    if d is None:
+        return []
+    base = "baseline report" if d.source == "report" else "base commit, evidence checks re-run"
+    if d.base_commit:
+        base += f" {_s(d.base_commit[:12], 12)}"
+    lines = [f"Changes since the base branch ({base}):", f"  {_s(d.headline(report.ready))}"]
+    lines += [f"  gate {_s(g.phrase, 300)}" for g in d.gates]
+    lines += [f"  {_s(c.phrase, 300)}" for c in d.checks]
+    for fc in d.findings:
+        counts = [plural(fc.new_count, "new finding")] if fc.new_count else []
+        counts += [f"{fc.fixed_count} fixed"] if fc.fixed_count else []
+        lines.append(f"  {_s(fc.check, 200)}: {', '.join(counts)}")
+    for verb, records in (("added", d.deferrals_added), ("removed", d.deferrals_removed)):
+        lines += [f"  deferral {verb}: {_s(r.ticket, 200)} ({_s(r.check, 200)}), expires {r.expires.isoformat()}"
+                  for r in records]
+    if d.not_compared:
+        lines.append(f"  not compared on the base: {_s(', '.join(d.not_compared), 600)} "
+                     "(their new findings are the ones diff mode marks new)")
+    return lines
+
+
 def render_text(report: Report, color: bool = False) -> str:
     """The whole terminal report (see module docstring), newline-terminated."""
     bold_ok = "1;32" if report.ready else "1;31"
@@ -186,6 +212,8 @@ def render_text(report: Report, color: bool = False) -> str:
                 if report.mode == "diff" else "full scan")
     meta.append(f"config {_s(report.config_source, 600)} (profile {_s(report.profile, 80)})")
     lines.append(" · ".join(meta))
+    if report.delta is not None:
+        lines += [""] + delta_lines(report)
 
     for g in report.gates:
         if not g.checks:

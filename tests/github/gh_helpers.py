@@ -18,7 +18,8 @@ from typing import Any, Optional
 from helpers import TODAY, write_tree
 from servers.github import FakeGitHub
 
-from gate.github.action import publish_report, run_action
+from gate.github.action import run_action
+from gate.github.publish_mode import publish_report
 from gate.github.api import RetryPolicy
 
 HEAD = "a" * 40

@@ -2,7 +2,7 @@
 
 Covers the GitHub Action's promises (``docs/github-action.md``): one sticky comment after N runs, only our own marked comment
 edited, never ``success`` for a not-ready report, persistent 5xx, 403 on writes, fork PRs,
-injection fixtures (THREATS rows 2 and 9), exact outputs, nothing else written to the workspace.
+injection fixtures (docs/threats.md rows 2 and 9), exact outputs, nothing else written to the workspace.
 """
 
 from __future__ import annotations
@@ -275,7 +275,7 @@ def test_a_subdirectory_path_prefixes_annotation_paths(runner: Runner, gh: FakeG
 
 
 def test_a_pr_cannot_switch_a_check_off_without_a_leads_approval(runner: Runner, gh: FakeGitHub) -> None:
-    """Policy from a trusted source: lowering a level is a deferral in disguise (THREATS row 12)."""
+    """Policy from a trusted source: lowering a level is a deferral in disguise (docs/threats.md row 12)."""
     weakening = "version: 1\nchecks:\n  security-policy:\n    level: \"off\"\n"
     runner.repo({**NOT_READY_FILES, "readiness.yml": weakening})
     event = runner.pr_event()

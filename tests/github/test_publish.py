@@ -1,4 +1,4 @@
-"""``readiness-gate publish``: the workflow_run half of the fork pattern (THREATS row 1).
+"""``readiness-gate publish``: the workflow_run half of the fork pattern (docs/threats.md row 1).
 
 The artifact is produced by a real fork-mode run of the action, then published from a
 ``workflow_run`` event. The PR number and SHA come from the event (or an API lookup of the
@@ -15,7 +15,7 @@ from gh_helpers import HEAD, NOT_READY_FILES, READY_FILES, Runner
 from servers.github import FakeGitHub
 
 from gate.cli import main
-from gate.github import action
+from gate.github import publish_mode
 
 MARK = "<!-- readiness-gate:comment -->"
 
@@ -88,7 +88,7 @@ def test_invalid_artifacts_are_refused(runner: Runner, gh: FakeGitHub, content: 
 
 def test_oversized_artifact_is_refused_before_parsing(runner: Runner, gh: FakeGitHub, monkeypatch) -> None:
     artifact = make_artifact(runner, READY_FILES)
-    monkeypatch.setattr(action, "MAX_REPORT_BYTES", 100)
+    monkeypatch.setattr(publish_mode, "MAX_REPORT_BYTES", 100)
     run = runner.run(runner.env(workflow_run(gh), event_name="workflow_run"), publish=str(artifact))
     assert run.code == 2 and "limit" in run.stdout
 

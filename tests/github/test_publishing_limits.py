@@ -1,5 +1,5 @@
 """Publishing limits with large reports built from the report model: comment size, check-run
-annotation batches, status description length, outputs escaping (THREATS rows 2, 9, 10)."""
+annotation batches, status description length, outputs escaping (docs/threats.md rows 2, 9, 10)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from gh_helpers import HEAD, FAST
 from servers.github import COMMENT_LIMIT, FakeGitHub
 
 from gate.github import outputs
-from gate.github.action import STATUS_DESCRIPTION_LIMIT, publish, status_description
+from gate.github.publishing import STATUS_DESCRIPTION_LIMIT, PublishRequest, publish, status_description
 from gate.github.api import GitHubApi
 from gate.github.comment import fit_comment
 from gate.github.context import Inputs, RunContext
@@ -43,8 +43,9 @@ def api(gh: FakeGitHub) -> GitHubApi:
 def test_ten_thousand_findings_give_one_comment_within_the_limit(gh: FakeGitHub) -> None:
     gh.add_pull(7, head_sha=HEAD, base_sha="b" * 40)
     report = big_report(10_000)
-    result = publish(api(gh), report, number=7, sha=HEAD, ctx=ctx(gh), warn=lambda m: None,
-                     render_options=RenderOptions(marker=MARK), stream=io.StringIO())
+    result = publish(api(gh), PublishRequest(report=report, number=7, sha=HEAD, inputs=ctx(gh).inputs,
+                                             render_options=RenderOptions(marker=MARK)),
+                     outputs.Log(io.StringIO()))
     assert result.failure is None
     [comment] = gh.comments(7)
     assert len(comment["body"]) <= COMMENT_LIMIT
@@ -55,8 +56,10 @@ def test_ten_thousand_findings_give_one_comment_within_the_limit(gh: FakeGitHub)
 
 def test_check_run_annotations_are_sent_in_batches_of_fifty(gh: FakeGitHub) -> None:
     gh.add_pull(7, head_sha=HEAD, base_sha="b" * 40)
-    result = publish(api(gh), big_report(120), number=None, sha=HEAD, ctx=ctx(gh, status="check-run"),
-                     warn=lambda m: None, render_options=RenderOptions(marker=MARK), stream=io.StringIO())
+    result = publish(api(gh), PublishRequest(report=big_report(120), number=None, sha=HEAD,
+                                             inputs=ctx(gh, status="check-run").inputs,
+                                             render_options=RenderOptions(marker=MARK)),
+                     outputs.Log(io.StringIO()))
     assert result.failure is None
     [run] = gh.state.check_runs
     assert len(run["annotations"]) == 120 and run["conclusion"] == "failure"

@@ -31,9 +31,10 @@ PIP_AUDIT = ToolInfo("pip-audit", "2.10.1")
 DETECT_SECRETS = ToolInfo("detect-secrets", "1.5.0")
 
 
-def check_golden(name: str, text: str) -> None:
-    """Compare ``text`` with ``golden/<name>``; with ``UPDATE_GOLDEN=1`` write it instead."""
-    path = GOLDEN / name
+def check_golden(name: str, text: str, golden: Path = GOLDEN) -> None:
+    """Compare ``text`` with ``<golden>/<name>`` (default ``tests/render/golden``); with
+    ``UPDATE_GOLDEN=1`` write it instead."""
+    path = golden / name
     if os.environ.get("UPDATE_GOLDEN") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="")

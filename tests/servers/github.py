@@ -96,6 +96,10 @@ class FakeState:
     pull_files: dict[int, list[str]] = field(default_factory=dict)
     teams: dict[tuple[str, str], Any] = field(default_factory=dict)
     """(org, slug) -> set of member logins, or an int HTTP status to answer (403/404)."""
+    org_repos: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """org -> repositories ``GET /orgs/{org}/repos`` lists (other than the one served)."""
+    org_files: dict[str, set[str]] = field(default_factory=dict)
+    """``owner/name`` -> paths on the default branch the contents API answers 200 for."""
     next_id: int = 1000
 
 
@@ -218,6 +222,18 @@ class FakeGitHub:
         """Team members, or an HTTP status (403/404) the membership API answers."""
         with self.lock:
             self.state.teams[(org, slug)] = members
+
+    def add_org_repo(self, org: str, name: str, *, files: "tuple[str, ...]" = (), archived: bool = False,
+                     fork: bool = False) -> None:
+        """List ``org/name`` in ``GET /orgs/{org}/repos``; its contents API answers 200 for
+        ``files`` (paths on the default branch) and 404 for anything else."""
+        with self.lock:
+            self.state.org_repos.setdefault(org, []).append({
+                "id": 3000 + sum(map(len, self.state.org_repos.values())), "name": name,
+                "full_name": f"{org}/{name}", "owner": {"login": org, "type": "Organization"},
+                "archived": archived, "disabled": False, "fork": fork, "private": True,
+                "default_branch": "main", "url": f"{self.api_url}/repos/{org}/{name}"})
+            self.state.org_files[f"{org}/{name}"] = set(files)
 
     def fault(self, method: str, path: str, kind: str, times: int = 1, delay: float = 3.0) -> None:
         """Inject ``kind`` for the next ``times`` requests matching ``method`` and ``path`` (regex)."""
@@ -385,6 +401,16 @@ class _Handler(LoopbackHandler):
                 raise _HTTPError(404, "Not Found")
             return 200, {"state": "active", "role": "member",
                          "url": f"{fake.api_url}{path}"}, {}
+        m = re.fullmatch(r"/orgs/([^/]+)/repos", path)
+        if m and method == "GET":
+            with fake.lock:
+                items = [dict(r) for r in st.org_repos.get(m.group(1), [])]
+            return self._page(items, query)
+        m = re.fullmatch(r"/repos/([^/]+/[^/]+)/contents/(.+)", path)
+        if m and method == "GET" and m.group(1) in st.org_files:
+            if m.group(2) not in st.org_files[m.group(1)]:
+                raise _HTTPError(404, "Not Found")
+            return 200, {"type": "file", "name": m.group(2).rsplit("/", 1)[-1], "path": m.group(2)}, {}
         if not path.startswith(repo_prefix + "/") and path != repo_prefix:
             raise _HTTPError(404, "Not Found")
         sub = path[len(repo_prefix):]
