@@ -218,6 +218,10 @@ class Finding:
     """False for findings that are informational (e.g. an inline-allowlisted secret when the
     policy allows it, or a pre-existing finding in diff mode): they are shown but do not make
     the check fail."""
+    end_line: Optional[int] = None
+    """1-based last line of the finding's range in ``path`` (a multi-line call), when it ends
+    after ``line``; None: the finding is on ``line`` alone. Diff mode compares every line of
+    the range (``gate/diff.py``)."""
 
     @property
     def ids(self) -> Tuple[str, ...]:

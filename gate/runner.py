@@ -9,8 +9,9 @@ pip-audit) so they overlap, and CPU-bound checks may use process pools of their 
 order is fixed (gate order, then registry order) whatever order checks finish in.
 
 Diff-aware mode (``options.changed_since``, README "Diff-aware mode"): the secrets and pattern checks scan only
-the changed files (they read ``options.changed_paths``); the runner then marks each of their
-findings ``new`` (on a line the change touched, :func:`gate.diff.changed_lines`) or pre-existing,
+the changed files (they read ``options.changed_paths``), and, at the same time, the base
+versions of those files (:func:`gate.diff.prepare_comparison`); the runner then marks each
+finding ``new`` or pre-existing by comparing the two sets of findings (:func:`gate.diff.mark_new`),
 and, unless ``diff.pre-existing: block``, pre-existing findings stop blocking
 (:func:`mark_new_findings`). Every other check (dependencies, evidence checks) runs on the
 whole tree as in a full scan.
@@ -23,16 +24,16 @@ import datetime as dt
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Optional
+from typing import Callable, Iterable, Optional
 
 from gate import __version__
 from gate.checks.interface import CheckContext, RunOptions, SharedWork, load_meta
 from gate.checks.registry import check_ids, load_check
 from gate.config import Config
 from gate.deferrals import EXPIRY_WARNING_DAYS, ApprovalFn, apply_deferrals, unverified_approval
-from gate.diff import changed_lines, is_new
+from gate.diff import Comparison, mark_new, prepare_comparison
 from gate.git import head_commit
-from gate.inventory import Inventory, build_inventory
+from gate.inventory import Inventory, InventoryError, build_inventory
 from gate.model import (GATES, ApprovalState, CheckReport, CheckResult, DeferralState, GateResult,
                         Level, Report, Status, worst)
 from gate.redact import redact
@@ -55,15 +56,22 @@ DIFF_AWARE_CHECKS = frozenset({"secrets", "insecure-patterns", "error-handling"}
 patterns scan only changed files; dependencies and evidence checks always look at everything)."""
 
 
-def mark_new_findings(result: CheckResult, lines: Optional[Mapping[str, frozenset[int]]], *,
-                      pre_existing: str = "report") -> CheckResult:
+def mark_new_findings(result: CheckResult, base: Optional[CheckResult], comparison: Optional[Comparison],
+                      inventory: Inventory, *, pre_existing: str = "report") -> CheckResult:
     """Mark a diff-aware check's findings new or pre-existing and apply the policy.
 
     Args:
-        result: the check's own result.
-        lines: :func:`gate.diff.changed_lines` (path -> changed new-side line numbers), or None
-            when they could not be computed: then every finding counts as new (fail closed).
+        result: the check's own result on the work tree.
+        base: the same check's result on the base versions of the changed files
+            (:attr:`Comparison.inventory`), or None when it could not run.
+        comparison: the diff-mode comparison (:func:`gate.diff.prepare_comparison`), or None
+            when it could not be prepared: then every finding counts as new (fail closed).
+        inventory: the work tree's inventory (to read the text of each finding's lines).
         pre_existing: ``report`` (pre-existing findings get ``blocking=False``) or ``block``.
+
+    A finding is pre-existing only when an equal finding (same rule, path, fingerprint and text
+    of every line of its range: :func:`gate.diff.mark_new`) is in the base result, so moved code
+    stays pre-existing and a change on any line of a finding makes it new.
 
     Returns the result with ``Finding.new`` set on every finding; a ``fail`` whose blocking
     findings were all pre-existing becomes ``pass`` (the findings are still listed). Findings
@@ -71,10 +79,15 @@ def mark_new_findings(result: CheckResult, lines: Optional[Mapping[str, frozense
     """
     if result.status not in (Status.PASS, Status.FAIL) or not result.findings:
         return result
-    marked = []
-    for f in result.findings:
-        new = True if lines is None else is_new(f.path, f.line, lines)
-        marked.append(replace(f, new=new, blocking=f.blocking and (new or pre_existing == "block")))
+    if comparison is None:
+        flags = [True] * len(result.findings)
+    else:
+        usable = base is not None and base.status in (Status.PASS, Status.FAIL, Status.SKIPPED)
+        flags = mark_new(result.findings, base.findings if usable and base is not None else None,
+                         comparison.changes, comparison.compared(s.path for s in base.skipped) if usable and base
+                         else frozenset(), _text_reader(inventory), _text_reader(comparison.inventory))
+    marked = [replace(f, new=new, blocking=f.blocking and (new or pre_existing == "block"))
+              for f, new in zip(result.findings, flags)]
     n_new = sum(1 for f in marked if f.new)
     n_old = len(marked) - n_new
     note = f"{n_new} new in this change, {n_old} pre-existing"
@@ -84,19 +97,39 @@ def mark_new_findings(result: CheckResult, lines: Optional[Mapping[str, frozense
     if (status is Status.FAIL and any(f.blocking for f in result.findings)
             and not any(f.blocking for f in marked)):
         status = Status.PASS
-        summary = (f"no new finding in the changed lines; {n_old} pre-existing finding"
+        summary = (f"no new finding in the changed files; {n_old} pre-existing finding"
                    f"{'s' if n_old != 1 else ''} reported, not blocking (diff.pre-existing: report)")
     return replace(result, status=status, summary=summary, findings=tuple(marked))
 
 
-def _changed_lines_or_none(root: Path, options: RunOptions) -> tuple[Optional[Mapping[str, frozenset[int]]], str]:
-    """``options.changed_lines``, else computed from git; (None, why) when git cannot say."""
-    if options.changed_lines is not None:
-        return options.changed_lines, ""
+def _text_reader(inventory: Inventory) -> Callable[[str], Optional[str]]:
+    def read(path: str) -> Optional[str]:
+        try:
+            return inventory.read_text(path)
+        except InventoryError:
+            return None
+    return read
+
+
+def _prepare_comparison(root: Path, options: RunOptions, config: Config) -> tuple[Optional[Comparison], str]:
+    """The diff-mode comparison (:func:`gate.diff.prepare_comparison`); (None, why) when it
+    cannot be prepared."""
     try:
-        return changed_lines(root, options.changed_since or ""), ""
+        return prepare_comparison(root, options.changed_since or "", max_file_size=config.max_file_size,
+                                  exclude=config.exclude), ""
     except Exception as exc:  # noqa: BLE001 - any failure: every finding counts as new (fail closed)
         return None, redact(str(exc))[:300] or type(exc).__name__
+
+
+def _run_on_base(check_id: str, comparison: "cf.Future[tuple[Optional[Comparison], str]]", config: Config,
+                 options: RunOptions) -> Optional[CheckResult]:
+    """Run a diff-aware check on the base versions of the changed files (None: no comparison)."""
+    prepared, _ = comparison.result()
+    if prepared is None:
+        return None
+    ctx = CheckContext(inventory=prepared.inventory, config=config, settings=config.settings(check_id).options,
+                       options=replace(options, changed_paths=prepared.tree.paths), shared=SharedWork())
+    return _run_one(check_id, ctx)[0]
 
 
 def _skipped_result(reason: str) -> CheckResult:
@@ -176,11 +209,11 @@ def run_gate(
         else:
             to_run.append(cid)
 
-    def finish(cid: str, result: CheckResult, duration: float,
-               lines: Optional[Mapping[str, frozenset[int]]] = None) -> CheckReport:
+    def finish(cid: str, result: CheckResult, duration: float, comparison: Optional[Comparison] = None,
+               base: Optional[CheckResult] = None) -> CheckReport:
         settings = config.settings(cid)
         if diff_mode and cid in DIFF_AWARE_CHECKS:
-            result = mark_new_findings(result, lines, pre_existing=config.diff_pre_existing)
+            result = mark_new_findings(result, base, comparison, inventory, pre_existing=config.diff_pre_existing)
         try:
             meta = load_meta(cid)
             gate_id, title = meta.gate, meta.title
@@ -201,29 +234,42 @@ def run_gate(
         if progress:
             progress(reports[cid])
     if to_run:
-        workers = max(1, min(MAX_CHECK_THREADS, len(to_run) + diff_mode))
-        with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool, \
-                cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-inprocess") as in_process:
-            # The changed lines are computed while the checks run; only marking waits for them.
-            lines_future = pool.submit(_changed_lines_or_none, inventory.root, options) if diff_mode else None
-            futures = {}
-            for cid in to_run:
-                ctx = CheckContext(inventory=inventory, config=config,
-                                   settings=config.settings(cid).options, options=options, shared=shared)
-                runner_pool = pool if cid in SCANNER_CHECKS else in_process
-                futures[runner_pool.submit(_run_one, cid, ctx)] = cid
-            for fut in cf.as_completed(futures):
-                cid = futures[fut]
-                result, duration = fut.result()
-                lines = None
-                if lines_future is not None and cid in DIFF_AWARE_CHECKS:
-                    lines, why = lines_future.result()
-                    if lines is None and why and not diff_warnings:
-                        diff_warnings.append(f"Could not compute the changed lines ({why}); every finding of "
-                                             "the diff-aware checks counts as new.")
-                reports[cid] = finish(cid, result, duration, lines)
-                if progress:
-                    progress(reports[cid])
+        diff_aware = [cid for cid in to_run if cid in DIFF_AWARE_CHECKS] if diff_mode else []
+        workers = max(1, min(MAX_CHECK_THREADS + len(diff_aware), len(to_run) + diff_mode + len(diff_aware)))
+        comparison_future = None
+        try:
+            with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool, \
+                    cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-inprocess") as in_process:
+                # The base versions are prepared and scanned while the checks run on the work
+                # tree; only marking waits for them.
+                comparison_future = pool.submit(_prepare_comparison, inventory.root, options, config) \
+                    if diff_mode else None
+                base_futures = {cid: pool.submit(_run_on_base, cid, comparison_future, config, options)
+                                for cid in diff_aware if comparison_future is not None}
+                futures = {}
+                for cid in to_run:
+                    ctx = CheckContext(inventory=inventory, config=config,
+                                       settings=config.settings(cid).options, options=options, shared=shared)
+                    runner_pool = pool if cid in SCANNER_CHECKS else in_process
+                    futures[runner_pool.submit(_run_one, cid, ctx)] = cid
+                for fut in cf.as_completed(futures):
+                    cid = futures[fut]
+                    result, duration = fut.result()
+                    comparison, base = None, None
+                    if comparison_future is not None and cid in base_futures:
+                        comparison, why = comparison_future.result()
+                        base = base_futures[cid].result()
+                        if comparison is None and why and not diff_warnings:
+                            diff_warnings.append(f"Could not compare with the base versions of the changed files "
+                                                 f"({why}); every finding of the diff-aware checks counts as new.")
+                    reports[cid] = finish(cid, result, duration, comparison, base)
+                    if progress:
+                        progress(reports[cid])
+        finally:
+            if comparison_future is not None:
+                prepared, _ = comparison_future.result()
+                if prepared is not None:
+                    prepared.close()
 
     gates = []
     for g in GATES:

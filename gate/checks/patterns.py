@@ -166,7 +166,8 @@ class _SemgrepCheck(Check):
                 message += (f" (Suppressed inline with nosemgrep: not honoured, because "
                             f"checks.{self.id}.inline-suppressions is false in readiness.yml.)")
             findings.append(Finding(rule=m.rule, message=message, path=m.path, line=m.line,
-                                    severity=m.severity, fingerprint=m.fingerprint))
+                                    severity=m.severity, fingerprint=m.fingerprint,
+                                    end_line=m.end_line if m.end_line > m.line else None))
         skipped = _skips_for(self.id, result, set(scanned_for), semgrep.rule_checks(policy_file("semgrep")))
         evidence = [f"semgrep scanned {len(scope)} Python file{'s' if len(scope) != 1 else ''} "
                     f"with the {self.id} rules"]
