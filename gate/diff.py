@@ -40,8 +40,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 from gate.git import DIFF_SAFETY, GitError, neutral_filters, run_git, split_z
-from gate.inventory import Inventory, build_inventory
+from gate.inventory import Inventory, InventoryError, build_inventory
 from gate.model import Finding
+from gate.pysource import SourceDecodeError, decode_python, declares_other_encoding
 
 REGULAR_MODES = frozenset({"100644", "100755"})
 """git modes of regular files: the only base versions worth scanning (``120000`` is a symlink,
@@ -346,6 +347,25 @@ def finding_key(finding: Finding, text: Optional[str]) -> Optional[tuple[str, st
 
 TextOf = Callable[[str], Optional[str]]
 """Returns a path's text (through an inventory), or None when it cannot be read."""
+
+
+def text_reader(inventory: Inventory) -> TextOf:
+    """A path's text for :func:`gate.diff.mark_new`, or None (its findings then count as new).
+
+    None too for a file Python reads with more or fewer lines than its UTF-8 reading (a PEP 263
+    ``unicode_escape`` or ``utf-7`` declaration turns ``\\x0a`` into a line break): semgrep
+    numbers the lines Python sees, detect-secrets the raw ones, so no line range can be trusted
+    to name the same text on both sides."""
+    def read(path: str) -> Optional[str]:
+        try:
+            text = inventory.read_text(path)
+            if declares_other_encoding(text) and decode_python(inventory.read_bytes(path)).count("\n") != \
+                    text.count("\n"):
+                return None
+            return text
+        except (InventoryError, SourceDecodeError):
+            return None
+    return read
 
 
 def mark_new(findings: Sequence[Finding], base_findings: Optional[Sequence[Finding]], changes: ChangeSet,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import re
 import threading
 import tokenize
 import warnings
@@ -38,6 +39,25 @@ each restores what it found."""
 
 _PROBE = "# coding=x\n"
 """ASCII text every source encoding must read back unchanged."""
+
+
+_COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+"""PEP 263's declaration (the interpreter looks on lines 1 and 2 only)."""
+
+_UTF8_NAMES = frozenset({"utf-8", "utf8", "utf_8"})
+
+
+def declares_other_encoding(text: str) -> bool:
+    """True when one of the first two lines of ``text`` (a file read as UTF-8) has a PEP 263
+    declaration naming anything but UTF-8: Python then reads different text than a UTF-8
+    reader sees. A cheap test that may say True too often, never too rarely (the interpreter
+    honours a line-2 declaration only after a comment or blank line 1)."""
+    for line in text.removeprefix("\ufeff").split("\n", 2)[:2]:
+        m = _COOKIE.match(line)
+        if m:
+            name = m.group(1).lower()
+            return not (name in _UTF8_NAMES or name.startswith(("utf-8-", "utf_8_")))
+    return False
 
 
 class SourceDecodeError(ValueError):
@@ -59,7 +79,7 @@ def declared_encoding(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
     except SyntaxError as exc:
-        raise SourceDecodeError(f"cannot be decoded as Python source ({exc.msg})") from None
+        raise SourceDecodeError(f"has no encoding Python accepts ({exc.msg})") from None
     return encoding
 
 

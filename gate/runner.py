@@ -31,9 +31,9 @@ from gate.checks.interface import CheckContext, RunOptions, SharedWork, load_met
 from gate.checks.registry import check_ids, load_check
 from gate.config import Config
 from gate.deferrals import EXPIRY_WARNING_DAYS, ApprovalFn, apply_deferrals, unverified_approval
-from gate.diff import Comparison, mark_new, prepare_comparison
+from gate.diff import Comparison, mark_new, prepare_comparison, text_reader
 from gate.git import head_commit
-from gate.inventory import Inventory, InventoryError, build_inventory
+from gate.inventory import Inventory, build_inventory
 from gate.model import (GATES, ApprovalState, CheckReport, CheckResult, DeferralState, GateResult,
                         Level, Report, Status, worst)
 from gate.redact import redact
@@ -82,10 +82,11 @@ def mark_new_findings(result: CheckResult, base: Optional[CheckResult], comparis
     if comparison is None:
         flags = [True] * len(result.findings)
     else:
-        usable = base is not None and base.status in (Status.PASS, Status.FAIL, Status.SKIPPED)
-        flags = mark_new(result.findings, base.findings if usable and base is not None else None,
-                         comparison.changes, comparison.compared(s.path for s in base.skipped) if usable and base
-                         else frozenset(), _text_reader(inventory), _text_reader(comparison.inventory))
+        # a base scan that failed compares with nothing: every finding in a changed file is new
+        usable = base if base is not None and base.status in (Status.PASS, Status.FAIL, Status.SKIPPED) else None
+        flags = mark_new(result.findings, usable.findings if usable else None, comparison.changes,
+                         comparison.compared(s.path for s in usable.skipped) if usable else frozenset(),
+                         text_reader(inventory), text_reader(comparison.inventory))
     marked = [replace(f, new=new, blocking=f.blocking and (new or pre_existing == "block"))
               for f, new in zip(result.findings, flags)]
     n_new = sum(1 for f in marked if f.new)
@@ -100,15 +101,6 @@ def mark_new_findings(result: CheckResult, base: Optional[CheckResult], comparis
         summary = (f"no new finding in the changed files; {n_old} pre-existing finding"
                    f"{'s' if n_old != 1 else ''} reported, not blocking (diff.pre-existing: report)")
     return replace(result, status=status, summary=summary, findings=tuple(marked))
-
-
-def _text_reader(inventory: Inventory) -> Callable[[str], Optional[str]]:
-    def read(path: str) -> Optional[str]:
-        try:
-            return inventory.read_text(path)
-        except InventoryError:
-            return None
-    return read
 
 
 def _prepare_comparison(root: Path, options: RunOptions, config: Config) -> tuple[Optional[Comparison], str]:

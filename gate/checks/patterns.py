@@ -33,6 +33,7 @@ from gate.model import CheckResult, Finding, Level, SkippedPath, ToolInfo
 from gate.resources import policy_file
 from gate.scanners import semgrep
 from gate.scanners.process import ToolError
+from gate.unscanned import unscanned_findings
 
 CHECK_IDS = ("insecure-patterns", "error-handling")
 """The two checks served by the shared semgrep scan, in a fixed order."""
@@ -122,9 +123,15 @@ def run_shared_scan(context: CheckContext, plan: ScanPlan) -> semgrep.SemgrepSca
         except InventoryError:
             return None
 
+    def read_bytes(path: str) -> Optional[bytes]:
+        try:
+            return inventory.read_bytes(listed.get(path, path))
+        except InventoryError:
+            return None
+
     def do_scan() -> semgrep.SemgrepScan:
         return semgrep.scan(inventory.root, plan.targets, config=policy_file("semgrep"),
-                            timeout=plan.timeout, read_text=read_text)
+                            timeout=plan.timeout, read_text=read_text, read_bytes=read_bytes)
 
     return context.shared.once(SHARED_KEY, do_scan)
 
@@ -143,6 +150,11 @@ class _SemgrepCheck(Check):
         if scope is None:  # level: off (the runner normally does not even call us)
             return CheckResult.not_applicable("disabled in readiness.yml")
         if not scope:
+            blocked = _unscanned(self.id, context, {})
+            if blocked:  # Python files there are, but none could be read
+                n = len(blocked)
+                return CheckResult.from_findings(blocked, pass_summary="",
+                                                 fail_summary=f"{n} Python file{'s' if n != 1 else ''} not examined")
             where = "changed " if context.options.changed_paths is not None else ""
             return CheckResult.not_applicable(
                 f"no {where}Python files to scan (after exclude globs)")
@@ -169,6 +181,8 @@ class _SemgrepCheck(Check):
                                     severity=m.severity, fingerprint=m.fingerprint,
                                     end_line=m.end_line if m.end_line > m.line else None))
         skipped = _skips_for(self.id, result, set(scanned_for), semgrep.rule_checks(policy_file("semgrep")))
+        findings += _unscanned(self.id, context, {scanned_for[p.path]: p.reason for p in result.problems
+                                               if p.blocking and p.path in scanned_for})
         evidence = [f"semgrep scanned {len(scope)} Python file{'s' if len(scope) != 1 else ''} "
                     f"with the {self.id} rules"]
         if hidden:
@@ -185,6 +199,16 @@ class _SemgrepCheck(Check):
             tools=(ToolInfo(semgrep.TOOL, result.version),),
             evidence=tuple(evidence),
         )
+
+
+def _unscanned(check_id: str, context: CheckContext, undecodable: dict[str, str]) -> list[Finding]:
+    """Blocking findings for Python files this check needed but nobody could read: hidden by the
+    inventory (a NUL byte, past the size cap, unreadable) or not decodable (``undecodable``)."""
+    changed = context.options.changed_paths
+    return unscanned_findings(
+        context.inventory, extra=undecodable, exclude=tuple(context.setting("exclude", ()) or ()),
+        needed=lambda p: p.endswith(PYTHON_SUFFIXES) and (changed is None or p in changed),
+        what=f"the {check_id} rules")
 
 
 def _skips_for(check_id: str, result: semgrep.SemgrepScan, paths: set[str],
