@@ -46,13 +46,17 @@ _COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "utf_8"})
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+"""What ends a line for the interpreter's tokenizer: ``\\r`` alone too (``\\r# coding: x`` puts the
+declaration on line 2), never a form feed (whitespace before a declaration)."""
+
 
 def declares_other_encoding(text: str) -> bool:
     """True when one of the first two lines of ``text`` (a file read as UTF-8) has a PEP 263
     declaration naming anything but UTF-8: Python then reads different text than a UTF-8
     reader sees. A cheap test that may say True too often, never too rarely (the interpreter
     honours a line-2 declaration only after a comment or blank line 1)."""
-    for line in text.removeprefix("\ufeff").split("\n", 2)[:2]:
+    for line in _LINE_BREAK.split(text.removeprefix("\ufeff"), 2)[:2]:
         m = _COOKIE.match(line)
         if m:
             name = m.group(1).lower()
@@ -75,7 +79,9 @@ def declared_encoding(data: bytes) -> str:
         SourceDecodeError: an unknown declared encoding, or a BOM that contradicts the
             declaration.
     """
-    lines = iter(io.BytesIO(data[:4096]).readline, b"")
+    # The interpreter ends a line at a lone CR too; tokenize's readline would not.
+    head = data[:4096].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    lines = iter(io.BytesIO(head).readline, b"")
     try:
         encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
     except SyntaxError as exc:

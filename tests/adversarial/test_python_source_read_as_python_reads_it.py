@@ -83,3 +83,11 @@ def test_a_utf8_file_is_scanned_unchanged(tmp_path: Path) -> None:
     source = ("# -*- coding: utf-8 -*-\n# café\nimport requests\n" + CALL.replace("{flag}", "verify=False")).encode()
     check = _check(tmp_path, {"svc.py": source})
     assert [(f.rule, f.line) for f in check.findings] == [("tls-verify-disabled", 4)]
+
+
+def test_a_declaration_after_a_lone_carriage_return_counts(tmp_path: Path) -> None:
+    # The interpreter ends line 1 at the lone CR, so the declaration is on line 2 and honoured;
+    # tokenize.detect_encoding alone would read one line and miss it.
+    source = b"\r# coding: unicode_escape\nimport requests\n" + CALL.encode().replace(b"{flag}", b"verify\\x3dFalse")
+    check = _check(tmp_path, {"svc.py": source})
+    assert ("tls-verify-disabled", "svc.py") in _found(check), check.summary
