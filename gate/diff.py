@@ -10,15 +10,20 @@ the content of a change, ``docs/threats.md``, "Attacks on the verdict"):
    renames, type changes, submodules) plus untracked files that are not ignored. Names come
    NUL-separated, never parsed out of patch text. ``diff-index`` is plumbing: unlike ``git
    diff`` it never rewrites ``.git/index`` as a side effect.
-2. :func:`materialize_base`: the base version of every changed file that has one (a modified
-   file, the old side of a rename) is read from the object store with ``git cat-file --batch``
-   (no checkout, no filter, nothing written into the work tree) and written into a temporary
-   directory under its *new* path, so a renamed file is compared with what it was.
+2. :func:`materialize_base`: the base version of each changed file that has one (a modified
+   file, the old side of a rename) and that needs comparing (the runner asks only for files
+   with findings now) is read from the object store with ``git cat-file --batch`` (no
+   checkout, no filter, nothing written into the work tree) and written into a temporary
+   directory under its *base* path, so the checks judge it as the base branch did (a file
+   renamed out of ``tests/`` into the service's code had no finding on the base branch, where
+   the pattern checks' ``exclude`` left it out).
 3. The runner scans that directory with the same diff-aware checks, then :func:`mark_new`
-   subtracts: each finding's key is its rule, path, fingerprint and the whitespace-normalised
-   text of every line of its range (``line`` .. ``end_line``) — no line number. Code that moves
-   keeps its key (pre-existing); any changed line inside a finding's range changes it (new);
-   a finding in an added file, or in a file whose base could not be read or scanned, is new.
+   subtracts: each finding's key is its rule, its path now (a base finding of a renamed file
+   counts under its new path), its fingerprint (not for a renamed file: fingerprints may hash
+   the path) and the whitespace-normalised text of every line of its range (``line`` ..
+   ``end_line``) — no line number. Code that moves keeps its key (pre-existing); any changed
+   line inside a finding's range changes it (new); a finding in an added file, or in a file
+   whose base could not be read or scanned, is new.
 
 git runs hardened (:mod:`gate.git`: no hooks, no fsmonitor, no system or global config, no
 optional locks, every filter driver emptied: comparing the work tree would otherwise run the
@@ -263,9 +268,11 @@ class BaseTree:
     (:func:`materialize_base`); :meth:`close` removes it."""
 
     root: Path
-    """The temporary directory; each base version is at its file's *new* path."""
+    """The temporary directory; each base version is at its *base* path."""
     paths: frozenset[str]
-    """Changed paths whose base version was written (and can be compared)."""
+    """Base paths written (a rename's old path)."""
+    path_now: Mapping[str, str] = field(default_factory=dict)
+    """Base path written -> the file's path now."""
 
     def close(self) -> None:
         """Remove the temporary directory."""
@@ -286,12 +293,12 @@ def _safe_relative(path: str) -> bool:
 def materialize_base(root: Path, changes: ChangeSet, *, wanted: Optional[Callable[[str], bool]] = None,
                      max_bytes: int = MAX_BASE_BYTES) -> BaseTree:
     """Write the base version of every changed, existing file that has one (``Change.base_blob``)
-    into a new temporary directory, under the file's path *now*.
+    into a new temporary directory, under its base path (``Change.base_path``).
 
     Args:
         root: the scanned directory (git runs there).
         changes: :func:`list_changes`.
-        wanted: which paths to write (default: all that have a base version).
+        wanted: which paths (now) to write (default: all that have a base version).
         max_bytes: base versions larger than this are not written (not compared).
 
     Raises:
@@ -299,26 +306,27 @@ def materialize_base(root: Path, changes: ChangeSet, *, wanted: Optional[Callabl
         OSError: the temporary directory cannot be written.
     """
     todo = [c for c in changes.changes
-            if c.exists and c.base_blob and _safe_relative(c.path) and (wanted is None or wanted(c.path))]
+            if c.exists and c.base_blob and c.base_path and _safe_relative(c.base_path)
+            and (wanted is None or wanted(c.path))]
     blobs = read_blobs(root, (c.base_blob for c in todo if c.base_blob), max_bytes=max_bytes)
     tmp = Path(tempfile.mkdtemp(prefix="readiness-gate-base-"))
-    written: set[str] = set()
+    written: dict[str, str] = {}
     try:
         for c in todo:
             data = blobs.get(c.base_blob or "")
-            if data is None:
+            if data is None or c.base_path is None or c.base_path in written:
                 continue
-            target = tmp / c.path
+            target = tmp / c.base_path
             target.parent.mkdir(parents=True, exist_ok=True)
             # O_EXCL | O_NOFOLLOW: a fresh regular file, never through a name that already exists
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            written.add(c.path)
+            written[c.base_path] = c.path
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BaseTree(tmp, frozenset(written))
+    return BaseTree(tmp, frozenset(written), written)
 
 
 def _normalised_lines(text: Optional[str], first: int, last: int) -> Optional[str]:
@@ -332,17 +340,19 @@ def _normalised_lines(text: Optional[str], first: int, last: int) -> Optional[st
     return "\n".join(" ".join(line.split()) for line in lines[first - 1:last])
 
 
-def finding_key(finding: Finding, text: Optional[str]) -> Optional[tuple[str, str, str, str]]:
-    """The line-independent key of ``finding`` in a file whose text is ``text``: rule, path,
-    fingerprint and the normalised text of its line range; None when it has none (no path, no
-    line, or a range outside the text): such a finding is never matched, so it counts as new."""
+def finding_key(finding: Finding, text: Optional[str], *, path: Optional[str] = None,
+                fingerprint: bool = True) -> Optional[tuple[str, str, str, str]]:
+    """The line-independent key of ``finding`` in a file whose text is ``text``: rule, path
+    (``path``, default the finding's), fingerprint (``""`` when not ``fingerprint``) and the
+    normalised text of its line range; None when it has none (no path, no line, or a range
+    outside the text): such a finding is never matched, so it counts as new."""
     if finding.path is None or finding.line is None:
         return None
-    end = getattr(finding, "end_line", None) or finding.line
+    end = finding.end_line or finding.line
     snippet = _normalised_lines(text, finding.line, max(end, finding.line))
     if snippet is None:
         return None
-    return (finding.rule, finding.path, finding.fingerprint, snippet)
+    return (finding.rule, path or finding.path, finding.fingerprint if fingerprint else "", snippet)
 
 
 TextOf = Callable[[str], Optional[str]]
@@ -369,16 +379,18 @@ def text_reader(inventory: Inventory) -> TextOf:
 
 
 def mark_new(findings: Sequence[Finding], base_findings: Optional[Sequence[Finding]], changes: ChangeSet,
-             compared: frozenset[str], head_text: TextOf, base_text: TextOf) -> list[bool]:
+             compared: Mapping[str, str], head_text: TextOf, base_text: TextOf) -> list[bool]:
     """For each of ``findings`` (a diff-aware check's, on the work tree), True when it is new.
 
     Args:
         findings: the check's findings on the changed files now.
-        base_findings: the same check's findings on the base versions (:func:`materialize_base`),
-            or None when that scan failed: then every finding in a changed file is new.
+        base_findings: the same check's findings on the base versions (:func:`materialize_base`,
+            at their base paths), or None when that scan failed: then every finding in a
+            changed file is new.
         changes: :func:`list_changes`.
-        compared: changed paths whose base version was scanned (written and not skipped).
-        head_text, base_text: read a path's text now / in the base tree.
+        compared: base path -> path now, for the base versions that were scanned (written and
+            not skipped by the check).
+        head_text, base_text: read a path's text now / a base path's text in the base tree.
 
     A finding without a path is new (it cannot be shown to pre-exist). A finding in a path the
     change did not touch is pre-existing. In a changed path: new unless an equal key
@@ -386,6 +398,7 @@ def mark_new(findings: Sequence[Finding], base_findings: Optional[Sequence[Findi
     at most one finding now (a duplicated block is new once more).
     """
     available: Counter[tuple[str, str, str, str]] = Counter()
+    renamed = {now for old, now in compared.items() if old != now}
     if base_findings is not None:
         cache: dict[str, Optional[str]] = {}
         for f in base_findings:
@@ -393,9 +406,11 @@ def mark_new(findings: Sequence[Finding], base_findings: Optional[Sequence[Findi
                 continue
             if f.path not in cache:
                 cache[f.path] = base_text(f.path)
-            key = finding_key(f, cache[f.path])
+            now = compared[f.path]
+            key = finding_key(f, cache[f.path], path=now, fingerprint=now not in renamed)
             if key is not None:
                 available[key] += 1
+    examined = frozenset(compared.values())
     out: list[bool] = []
     head_cache: dict[str, Optional[str]] = {}
     for f in findings:
@@ -405,12 +420,12 @@ def mark_new(findings: Sequence[Finding], base_findings: Optional[Sequence[Findi
         if changes.get(f.path) is None:
             out.append(False)
             continue
-        if base_findings is None or f.path not in compared:
+        if base_findings is None or f.path not in examined:
             out.append(True)
             continue
         if f.path not in head_cache:
             head_cache[f.path] = head_text(f.path)
-        key = finding_key(f, head_cache[f.path])
+        key = finding_key(f, head_cache[f.path], fingerprint=f.path not in renamed)
         if key is not None and available[key] > 0:
             available[key] -= 1
             out.append(False)
@@ -422,36 +437,36 @@ def mark_new(findings: Sequence[Finding], base_findings: Optional[Sequence[Findi
 
 @dataclass
 class Comparison:
-    """The base side of a diff-mode run: what changed, and the base versions as an inventory
-    the diff-aware checks can scan (:func:`prepare_comparison`). :meth:`close` removes the
-    temporary directory."""
+    """The base side of a diff-mode run: what changed, and the base versions that need
+    comparing as an inventory the diff-aware checks can scan (:func:`prepare_comparison`).
+    :meth:`close` removes the temporary directory."""
 
     changes: ChangeSet
     tree: BaseTree
     inventory: Inventory
     """The inventory of :attr:`tree` (a plain directory walk; the same size cap and excludes)."""
 
-    def compared(self, skipped: Iterable[str] = ()) -> frozenset[str]:
-        """Changed paths whose base version a check examined: written, listed by the base
-        inventory as a text file, and not among the check's own ``skipped`` paths."""
+    def compared(self, skipped: Iterable[str] = ()) -> dict[str, str]:
+        """Base path -> path now, for the base versions a check examined: written, listed by the
+        base inventory as a text file, and not among the check's own ``skipped`` paths."""
         listed = {e.path for e in self.inventory.text_files()}
-        return frozenset(self.tree.paths & listed) - set(skipped)
+        return {old: now for old, now in self.tree.path_now.items() if old in listed and old not in set(skipped)}
 
     def close(self) -> None:
         """Remove the base versions."""
         self.tree.close()
 
 
-def prepare_comparison(root: Path, ref: str, *, max_file_size: int, exclude: Sequence[str] = ()) -> Comparison:
-    """List the changes since the merge base of ``ref`` and write the base versions of the
-    changed files (:func:`list_changes`, :func:`materialize_base`) into an inventory.
+def prepare_comparison(root: Path, changes: ChangeSet, wanted: Callable[[str], bool], *, max_file_size: int,
+                       exclude: Sequence[str] = ()) -> Comparison:
+    """Write the base versions of the ``wanted`` changed files (:func:`materialize_base`) and
+    build their inventory.
 
     Raises:
-        GitError: see :func:`list_changes`.
+        GitError: git failed.
         OSError: the temporary directory cannot be written.
     """
-    changes = list_changes(root, ref)
-    tree = materialize_base(root, changes, max_bytes=min(MAX_BASE_BYTES, max_file_size))
+    tree = materialize_base(root, changes, wanted=wanted, max_bytes=min(MAX_BASE_BYTES, max_file_size))
     try:
         inventory = build_inventory(tree.root, max_file_size=max_file_size, exclude=exclude, use_git=False)
     except BaseException:

@@ -9,9 +9,10 @@ pip-audit) so they overlap, and CPU-bound checks may use process pools of their 
 order is fixed (gate order, then registry order) whatever order checks finish in.
 
 Diff-aware mode (``options.changed_since``, README "Diff-aware mode"): the secrets and pattern checks scan only
-the changed files (they read ``options.changed_paths``), and, at the same time, the base
-versions of those files (:func:`gate.diff.prepare_comparison`); the runner then marks each
-finding ``new`` or pre-existing by comparing the two sets of findings (:func:`gate.diff.mark_new`),
+the changed files (they read ``options.changed_paths``); once all of them are done, they run
+again on the base versions of the changed files that have findings (:func:`compare_with_base`),
+and the runner marks each finding ``new`` or pre-existing by comparing the two sets of findings
+(:func:`gate.diff.mark_new`),
 and, unless ``diff.pre-existing: block``, pre-existing findings stop blocking
 (:func:`mark_new_findings`). Every other check (dependencies, evidence checks) runs on the
 whole tree as in a full scan.
@@ -24,14 +25,14 @@ import datetime as dt
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 from gate import __version__
 from gate.checks.interface import CheckContext, RunOptions, SharedWork, load_meta
 from gate.checks.registry import check_ids, load_check
 from gate.config import Config
 from gate.deferrals import EXPIRY_WARNING_DAYS, ApprovalFn, apply_deferrals, unverified_approval
-from gate.diff import Comparison, mark_new, prepare_comparison, text_reader
+from gate.diff import Comparison, list_changes, mark_new, prepare_comparison, text_reader
 from gate.git import head_commit
 from gate.inventory import Inventory, build_inventory
 from gate.model import (GATES, ApprovalState, CheckReport, CheckResult, DeferralState, GateResult,
@@ -63,15 +64,16 @@ def mark_new_findings(result: CheckResult, base: Optional[CheckResult], comparis
     Args:
         result: the check's own result on the work tree.
         base: the same check's result on the base versions of the changed files
-            (:attr:`Comparison.inventory`), or None when it could not run.
-        comparison: the diff-mode comparison (:func:`gate.diff.prepare_comparison`), or None
-            when it could not be prepared: then every finding counts as new (fail closed).
+            (:attr:`Comparison.inventory`), or None when there was none to scan or the run failed:
+            then every finding in a changed file is new.
+        comparison: the diff-mode comparison (:func:`compare_with_base`), or None when it could
+            not be prepared: then every finding counts as new (fail closed).
         inventory: the work tree's inventory (to read the text of each finding's lines).
         pre_existing: ``report`` (pre-existing findings get ``blocking=False``) or ``block``.
 
-    A finding is pre-existing only when an equal finding (same rule, path, fingerprint and text
-    of every line of its range: :func:`gate.diff.mark_new`) is in the base result, so moved code
-    stays pre-existing and a change on any line of a finding makes it new.
+    A finding is pre-existing only when an equal finding (same rule, path now, fingerprint and
+    text of every line of its range: :func:`gate.diff.mark_new`) is in the base result, so moved
+    code stays pre-existing and a change on any line of a finding makes it new.
 
     Returns the result with ``Finding.new`` set on every finding; a ``fail`` whose blocking
     findings were all pre-existing becomes ``pass`` (the findings are still listed). Findings
@@ -85,7 +87,7 @@ def mark_new_findings(result: CheckResult, base: Optional[CheckResult], comparis
         # a base scan that failed compares with nothing: every finding in a changed file is new
         usable = base if base is not None and base.status in (Status.PASS, Status.FAIL, Status.SKIPPED) else None
         flags = mark_new(result.findings, usable.findings if usable else None, comparison.changes,
-                         comparison.compared(s.path for s in usable.skipped) if usable else frozenset(),
+                         comparison.compared(s.path for s in usable.skipped) if usable else {},
                          text_reader(inventory), text_reader(comparison.inventory))
     marked = [replace(f, new=new, blocking=f.blocking and (new or pre_existing == "block"))
               for f, new in zip(result.findings, flags)]
@@ -103,25 +105,37 @@ def mark_new_findings(result: CheckResult, base: Optional[CheckResult], comparis
     return replace(result, status=status, summary=summary, findings=tuple(marked))
 
 
-def _prepare_comparison(root: Path, options: RunOptions, config: Config) -> tuple[Optional[Comparison], str]:
-    """The diff-mode comparison (:func:`gate.diff.prepare_comparison`); (None, why) when it
-    cannot be prepared."""
+def compare_with_base(root: Path, results: Mapping[str, CheckResult], config: Config,
+                      options: RunOptions) -> tuple[Optional[Comparison], dict[str, CheckResult], str]:
+    """Run the diff-aware checks on the base versions of the changed files that have findings now.
+
+    Only a file with a finding on a line can hold a pre-existing finding, so only those files'
+    base versions are read (none: no base run at all). The checks share one
+    :class:`SharedWork` (one semgrep run for both pattern checks) and run side by side.
+
+    Returns ``(comparison, base results by check id, why)``; comparison None (with why) when
+    the changes could not be listed or the base versions not written: every finding is new.
+    """
     try:
-        return prepare_comparison(root, options.changed_since or "", max_file_size=config.max_file_size,
-                                  exclude=config.exclude), ""
+        changes = list_changes(root, options.changed_since or "")
     except Exception as exc:  # noqa: BLE001 - any failure: every finding counts as new (fail closed)
-        return None, redact(str(exc))[:300] or type(exc).__name__
-
-
-def _run_on_base(check_id: str, comparison: "cf.Future[tuple[Optional[Comparison], str]]", config: Config,
-                 options: RunOptions) -> Optional[CheckResult]:
-    """Run a diff-aware check on the base versions of the changed files (None: no comparison)."""
-    prepared, _ = comparison.result()
-    if prepared is None:
-        return None
-    ctx = CheckContext(inventory=prepared.inventory, config=config, settings=config.settings(check_id).options,
-                       options=replace(options, changed_paths=prepared.tree.paths), shared=SharedWork())
-    return _run_one(check_id, ctx)[0]
+        return None, {}, redact(str(exc))[:300] or type(exc).__name__
+    needed = {f.path for r in results.values() if r.status in (Status.PASS, Status.FAIL)
+              for f in r.findings if f.path and f.line}
+    try:
+        comparison = prepare_comparison(root, changes, needed.__contains__, max_file_size=config.max_file_size,
+                                        exclude=config.exclude)
+    except Exception as exc:  # noqa: BLE001
+        return None, {}, redact(str(exc))[:300] or type(exc).__name__
+    if not comparison.tree.paths:
+        return comparison, {}, ""
+    shared = SharedWork()
+    base_options = replace(options, changed_paths=comparison.tree.paths)
+    with cf.ThreadPoolExecutor(max_workers=len(results), thread_name_prefix="check-base") as pool:
+        futures = {cid: pool.submit(_run_one, cid, CheckContext(
+            inventory=comparison.inventory, config=config, settings=config.settings(cid).options,
+            options=base_options, shared=shared)) for cid in results}
+        return comparison, {cid: fut.result()[0] for cid, fut in futures.items()}, ""
 
 
 def _skipped_result(reason: str) -> CheckResult:
@@ -226,42 +240,45 @@ def run_gate(
         if progress:
             progress(reports[cid])
     if to_run:
-        diff_aware = [cid for cid in to_run if cid in DIFF_AWARE_CHECKS] if diff_mode else []
-        workers = max(1, min(MAX_CHECK_THREADS + len(diff_aware), len(to_run) + diff_mode + len(diff_aware)))
-        comparison_future = None
-        try:
-            with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool, \
-                    cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-inprocess") as in_process:
-                # The base versions are prepared and scanned while the checks run on the work
-                # tree; only marking waits for them.
-                comparison_future = pool.submit(_prepare_comparison, inventory.root, options, config) \
-                    if diff_mode else None
-                base_futures = {cid: pool.submit(_run_on_base, cid, comparison_future, config, options)
-                                for cid in diff_aware if comparison_future is not None}
-                futures = {}
-                for cid in to_run:
-                    ctx = CheckContext(inventory=inventory, config=config,
-                                       settings=config.settings(cid).options, options=options, shared=shared)
-                    runner_pool = pool if cid in SCANNER_CHECKS else in_process
-                    futures[runner_pool.submit(_run_one, cid, ctx)] = cid
-                for fut in cf.as_completed(futures):
-                    cid = futures[fut]
-                    result, duration = fut.result()
-                    comparison, base = None, None
-                    if comparison_future is not None and cid in base_futures:
-                        comparison, why = comparison_future.result()
-                        base = base_futures[cid].result()
-                        if comparison is None and why and not diff_warnings:
-                            diff_warnings.append(f"Could not compare with the base versions of the changed files "
-                                                 f"({why}); every finding of the diff-aware checks counts as new.")
-                    reports[cid] = finish(cid, result, duration, comparison, base)
+        diff_aware = {cid for cid in to_run if cid in DIFF_AWARE_CHECKS} if diff_mode else set()
+        workers = max(1, min(MAX_CHECK_THREADS, len(to_run)))
+        held: dict[str, tuple[CheckResult, float]] = {}
+        with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool, \
+                cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-inprocess") as in_process:
+            futures = {}
+            for cid in to_run:
+                ctx = CheckContext(inventory=inventory, config=config,
+                                   settings=config.settings(cid).options, options=options, shared=shared)
+                runner_pool = pool if cid in SCANNER_CHECKS else in_process
+                futures[runner_pool.submit(_run_one, cid, ctx)] = cid
+            base_future = None
+            for fut in cf.as_completed(futures):
+                cid = futures[fut]
+                result, duration = fut.result()
+                if cid in diff_aware:
+                    # marked once every diff-aware check is done: their base run is shared
+                    held[cid] = (result, duration)
+                    if len(held) == len(diff_aware):
+                        base_future = pool.submit(compare_with_base, inventory.root,
+                                                  {c: r for c, (r, _) in held.items()}, config, options)
+                    continue
+                reports[cid] = finish(cid, result, duration)
+                if progress:
+                    progress(reports[cid])
+        if base_future is not None:
+            comparison, base, why = base_future.result()
+            if comparison is None:
+                diff_warnings.append(f"Could not compare with the base versions of the changed files ({why}); "
+                                     "every finding of the diff-aware checks counts as new.")
+            try:
+                for cid in sorted(held, key=to_run.index):
+                    result, duration = held[cid]
+                    reports[cid] = finish(cid, result, duration, comparison, base.get(cid))
                     if progress:
                         progress(reports[cid])
-        finally:
-            if comparison_future is not None:
-                prepared, _ = comparison_future.result()
-                if prepared is not None:
-                    prepared.close()
+            finally:
+                if comparison is not None:
+                    comparison.close()
 
     gates = []
     for g in GATES:

@@ -39,6 +39,8 @@ BASE = {
                  f"def other():\n{FILLER}    return step_9\n"),
     "renamed.py": "import requests\n\n\ndef old(url):\n    return requests.get(url, verify=False, timeout=5)\n",
     "deleted.py": f'import requests\nKEY = "{KEY_BASE}"\nrequests.get("u", verify=False, timeout=5)\n',
+    # out of the pattern checks' scope on the base branch (default exclude: tests/)
+    "tests/fixture_client.py": "import requests\n\n\ndef fetch(url):\n    return requests.get(url, verify=False, timeout=5)\n",
 }
 HEAD = {
     "forged.py": f'import os\n\nVALUE = os.environ["V"]\n++ b/zzz.py\nNEW_KEY = "{KEY_NEW}"\n'
@@ -67,6 +69,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     _git(root, "checkout", "-q", "-b", "feature")
     (root / "pkg").mkdir()
     _git(root, "mv", "renamed.py", "pkg/renamed_now.py")
+    _git(root, "mv", "tests/fixture_client.py", "pkg/client.py")
     _git(root, "rm", "-q", "deleted.py")
     write_tree(root, HEAD, dedent=False)
     _git(root, "add", "-A")
@@ -107,6 +110,11 @@ def test_moved_code_stays_pre_existing(report: Report) -> None:
 def test_renamed_file_is_compared_with_its_old_path(report: Report) -> None:
     assert _found(report, "pkg/renamed_now.py") == {("tls-verify-disabled", 5, False),
                                                     ("tls-verify-disabled", 9, True)}
+
+
+def test_code_renamed_into_the_scope_is_new(report: Report) -> None:
+    # the base branch never reported it (tests/ is excluded there): not "pre-existing"
+    assert _found(report, "pkg/client.py") == {("tls-verify-disabled", 5, True)}
 
 
 def test_a_deleted_file_contributes_nothing(report: Report) -> None:

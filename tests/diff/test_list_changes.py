@@ -134,19 +134,26 @@ def test_parse_raw_refuses_what_it_does_not_understand(raw: bytes) -> None:
         parse_raw(raw)
 
 
-def test_base_versions_come_from_the_object_store_at_the_new_path(tmp_path: Path) -> None:
+def test_base_versions_come_from_the_object_store_at_their_base_path(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     write_tree(root, {".gitattributes": "* filter=trap\n"})
     git(root, "config", "filter.trap.smudge", f"touch {tmp_path / 'smudged'}; cat")
     with materialize_base(root, list_changes(root, "main")) as tree:
-        assert tree.paths == frozenset({"a.py", "sub/b.py", "only_del.py", "new_name.py"})
-        assert (tree.root / "new_name.py").read_text() == "r1\nr2\nr3\nr4\n"
+        assert tree.paths == frozenset({"a.py", "sub/b.py", "only_del.py", "old_name.py"})
+        assert tree.path_now["old_name.py"] == "new_name.py" and tree.path_now["a.py"] == "a.py"
+        assert (tree.root / "old_name.py").read_text() == "r1\nr2\nr3\nr4\n"
         assert (tree.root / "a.py").read_text() == "1\n2\n3\n4\n5\n"
         base_root = tree.root
         assert not any(p.name == "gone.py" for p in base_root.rglob("*"))
     assert not base_root.exists(), "closed: the temporary directory is gone"
     assert not (tmp_path / "smudged").exists(), "no smudge filter runs: nothing is checked out"
     assert "a.py" in {p.name for p in root.iterdir()} and (root / "a.py").read_text().startswith("1\nTWO")
+
+
+def test_only_the_wanted_base_versions_are_written(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    with materialize_base(root, list_changes(root, "main"), wanted={"new_name.py"}.__contains__) as tree:
+        assert tree.paths == frozenset({"old_name.py"})
 
 
 def _finding(path: str, line: int, end: int | None = None, rule: str = "r") -> Finding:
@@ -159,19 +166,30 @@ def test_mark_new_compares_the_text_of_every_line_of_the_range() -> None:
     head = "\n\nx = 1\ncall(\n  a,\n  B)\n"  # moved down two lines; the call's last line changed
     texts = {"a.py": head, "n.py": "y\n"}
     flags = mark_new([_finding("a.py", 3), _finding("a.py", 4, 6), _finding("n.py", 1), _finding("u.py", 1)],
-                     [_finding("a.py", 1), _finding("a.py", 2, 4)], changes, frozenset({"a.py"}),
+                     [_finding("a.py", 1), _finding("a.py", 2, 4)], changes, {"a.py": "a.py"},
                      texts.get, {"a.py": base}.get)
     assert flags == [False, True, True, False], "moved: old; range edited: new; added file: new; untouched: old"
+
+
+def test_mark_new_maps_a_renamed_files_base_findings_to_its_path_now() -> None:
+    changes = ChangeSet("base", (Change("R", "svc/b.py", "tests/a.py", "x" * 40),))
+    head = Finding(rule="r", message="m", path="svc/b.py", line=1, severity=Severity.HIGH, fingerprint="fp-now")
+    base = Finding(rule="r", message="m", path="tests/a.py", line=2, severity=Severity.HIGH, fingerprint="fp-then")
+    text = {"svc/b.py": "bad()\n", "tests/a.py": "\nbad()\n"}
+    assert mark_new([head], [base], changes, {"tests/a.py": "svc/b.py"}, text.get, text.get) == [False], \
+        "same text under the new name; fingerprints may hash the path, so they are not compared"
+    assert mark_new([head], [], changes, {"tests/a.py": "svc/b.py"}, text.get, text.get) == [True], \
+        "no finding at the old path on the base branch (e.g. excluded there): new"
 
 
 def test_mark_new_counts_duplicates_and_fails_closed_without_a_base() -> None:
     changes = ChangeSet("base", (Change("M", "a.py", "a.py", "x" * 40),))
     text = "bad()\nbad()\n"
     assert mark_new([_finding("a.py", 1), _finding("a.py", 2)], [_finding("a.py", 1)], changes,
-                    frozenset({"a.py"}), {"a.py": text}.get, {"a.py": "bad()\n"}.get) == [False, True]
-    assert mark_new([_finding("a.py", 1)], None, changes, frozenset({"a.py"}),
+                    {"a.py": "a.py"}, {"a.py": text}.get, {"a.py": "bad()\n"}.get) == [False, True]
+    assert mark_new([_finding("a.py", 1)], None, changes, {"a.py": "a.py"},
                     {"a.py": text}.get, {"a.py": text}.get) == [True], "no base scan: new"
-    assert mark_new([_finding("a.py", 1)], [_finding("a.py", 1)], changes, frozenset(),
+    assert mark_new([_finding("a.py", 1)], [_finding("a.py", 1)], changes, {},
                     {"a.py": text}.get, {"a.py": text}.get) == [True], "base not compared: new"
 
 
