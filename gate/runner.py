@@ -1,6 +1,6 @@
 """Run the gate: inventory once, checks concurrently, deferrals, gates, one :class:`Report`.
 
-``config -> inventory -> checks -> report`` (``docs/architecture.md``, "Our shape"). A check that
+``config -> inventory -> checks -> report`` (``docs/architecture.md``). A check that
 raises becomes ``error`` and the run goes on; the report is ready only when no *required* check
 is ``fail`` or ``error``.
 
@@ -8,7 +8,8 @@ Checks run in a thread pool: scanner checks spend their time waiting on subproce
 pip-audit) so they overlap, and CPU-bound checks may use process pools of their own. The report
 order is fixed (gate order, then registry order) whatever order checks finish in.
 
-Diff-aware mode (``options.changed_since``, README "Diff-aware mode"): the secrets and pattern checks scan only
+Diff-aware mode (``options.changed_since``, README "Diff-aware mode"): the diff-aware checks
+(:attr:`gate.checks.interface.Check.diff_aware`: secrets and the two pattern checks) scan only
 the changed files (they read ``options.changed_paths``); once all of them are done, they run
 again on the base versions of the changed files that have findings (:func:`compare_with_base`),
 and the runner marks each finding ``new`` or pre-existing by comparing the two sets of findings
@@ -25,10 +26,10 @@ import datetime as dt
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from gate import __version__
-from gate.checks.interface import CheckContext, RunOptions, SharedWork, load_meta
+from gate.checks.interface import Check, CheckContext, RunOptions, SharedWork, load_meta
 from gate.checks.registry import check_ids, load_check
 from gate.config import Config
 from gate.deferrals import EXPIRY_WARNING_DAYS, ApprovalFn, apply_deferrals, unverified_approval
@@ -43,18 +44,10 @@ ProgressFn = Callable[[CheckReport], None]
 """Called once per check as it finishes (in completion order), for progress output."""
 
 MAX_CHECK_THREADS = 8
-"""Threads for the scanner checks; they spend their time waiting on subprocesses."""
-
-SCANNER_CHECKS = frozenset({"secrets", "dependencies", "insecure-patterns", "error-handling"})
-"""Checks that wait on external scanners (detect-secrets, pip-audit, semgrep): each gets its own
-thread so the scanners overlap. Every other check is pure Python over the inventory and runs on
-one shared thread, one after another: CPU-bound threads only fight over the GIL (measured on a
-10,000-file tree: 2.1 s with a thread per check, 0.95 s on one thread)."""
-
-
-DIFF_AWARE_CHECKS = frozenset({"secrets", "insecure-patterns", "error-handling"})
-"""Checks whose findings are split into new and pre-existing in diff mode (README "Diff-aware mode": secrets and
-patterns scan only changed files; dependencies and evidence checks always look at everything)."""
+"""Threads for the checks that wait on scanners (:attr:`gate.checks.interface.Check.waits_on_scanner`):
+each gets its own so the scanners overlap. Every other check is pure Python over the inventory
+and runs on one shared thread, one after another: CPU-bound threads only fight over the GIL
+(measured on a 10,000-file tree: 2.1 s with a thread per check, 0.95 s on one thread)."""
 
 
 def mark_new_findings(result: CheckResult, base: Optional[CheckResult], comparison: Optional[Comparison],
@@ -105,13 +98,20 @@ def mark_new_findings(result: CheckResult, base: Optional[CheckResult], comparis
     return replace(result, status=status, summary=summary, findings=tuple(marked))
 
 
-def compare_with_base(root: Path, results: Mapping[str, CheckResult], config: Config,
+def compare_with_base(root: Path, results: Mapping[str, tuple[Check[Any], Any, CheckResult]], config: Config,
                       options: RunOptions) -> tuple[Optional[Comparison], dict[str, CheckResult], str]:
     """Run the diff-aware checks on the base versions of the changed files that have findings now.
 
+    Args:
+        root: the scanned repository (git runs there).
+        results: check id -> (the check, its parsed settings, its result on the work tree).
+        config: the run's configuration (size cap, excludes).
+        options: the run's options (``changed_since``).
+
     Only a file with a finding on a line can hold a pre-existing finding, so only those files'
     base versions are read (none: no base run at all). The checks share one
-    :class:`SharedWork` (one semgrep run for both pattern checks) and run side by side.
+    :class:`SharedWork` over the base inventory (one semgrep run for both pattern checks) and
+    run side by side.
 
     Returns ``(comparison, base results by check id, why)``; comparison None (with why) when
     the changes could not be listed or the base versions not written: every finding is new.
@@ -120,7 +120,7 @@ def compare_with_base(root: Path, results: Mapping[str, CheckResult], config: Co
         changes = list_changes(root, options.changed_since or "")
     except Exception as exc:  # noqa: BLE001 - any failure: every finding counts as new (fail closed)
         return None, {}, redact(str(exc))[:300] or type(exc).__name__
-    needed = {f.path for r in results.values() if r.status in (Status.PASS, Status.FAIL)
+    needed = {f.path for _, _, r in results.values() if r.status in (Status.PASS, Status.FAIL)
               for f in r.findings if f.path and f.line}
     try:
         comparison = prepare_comparison(root, changes, needed.__contains__, max_file_size=config.max_file_size,
@@ -129,12 +129,15 @@ def compare_with_base(root: Path, results: Mapping[str, CheckResult], config: Co
         return None, {}, redact(str(exc))[:300] or type(exc).__name__
     if not comparison.tree.paths:
         return comparison, {}, ""
-    shared = SharedWork()
+    words: set[str] = set()
+    for check, parsed, _ in results.values():
+        words |= check.index_words(parsed)
+    shared = SharedWork(comparison.inventory, words)
     base_options = replace(options, changed_paths=comparison.tree.paths)
     with cf.ThreadPoolExecutor(max_workers=len(results), thread_name_prefix="check-base") as pool:
-        futures = {cid: pool.submit(_run_one, cid, CheckContext(
-            inventory=comparison.inventory, config=config, settings=config.settings(cid).options,
-            options=base_options, shared=shared)) for cid in results}
+        futures = {cid: pool.submit(_run_one, check, CheckContext(
+            inventory=comparison.inventory, config=config, settings=parsed, options=base_options, shared=shared))
+            for cid, (check, parsed, _) in results.items()}
         return comparison, {cid: fut.result()[0] for cid, fut in futures.items()}, ""
 
 
@@ -142,20 +145,24 @@ def _skipped_result(reason: str) -> CheckResult:
     return CheckResult(Status.SKIPPED, reason)
 
 
-def _run_one(check_id: str, context: CheckContext) -> tuple[CheckResult, float]:
+def _internal_error(exc: Exception) -> CheckResult:
+    """The ``error`` result of a check that raised (or could not be loaded or configured)."""
+    message = redact(str(exc))[:300]
+    return CheckResult.errored(
+        f"internal error while running the check ({type(exc).__name__}: {message}). "
+        "The check could not decide, so it does not pass; please report this as a bug.")
+
+
+def _run_one(check: Check[Any], context: CheckContext[Any]) -> tuple[CheckResult, float]:
     start = time.monotonic()
     try:
-        check = load_check(check_id)
         result = check.run(context)
         if not isinstance(result, CheckResult):
             raise TypeError(f"run() returned {type(result).__name__}, not CheckResult")
         if result.status is Status.DEFERRED:
             raise ValueError("checks may not return 'deferred'; the runner applies deferrals")
     except Exception as exc:  # noqa: BLE001 - a failing check must not stop the run
-        message = redact(str(exc))[:300]
-        result = CheckResult.errored(
-            f"internal error while running the check ({type(exc).__name__}: {message}). "
-            "The check could not decide, so it does not pass; please report this as a bug.")
+        result = _internal_error(exc)
     return result, time.monotonic() - start
 
 
@@ -169,6 +176,7 @@ def run_gate(
     approval: ApprovalFn = unverified_approval,
     progress: Optional[ProgressFn] = None,
     inventory: Optional[Inventory] = None,
+    checks: Optional[Sequence[Check[Any]]] = None,
 ) -> Report:
     """Run every selected check on the repository at ``root`` and build the report.
 
@@ -182,6 +190,13 @@ def run_gate(
             verified against reviews).
         progress: called as each check finishes.
         inventory: a pre-built inventory (tests, benchmarks); built from ``root`` otherwise.
+        checks: the checks of this run, in report order within each gate (tests pass stand-ins);
+            default: every check of :mod:`gate.checks.registry`, each loaded on its own, so a
+            broken one is that check's ``error``.
+
+    Before any check starts, each selected check's options are parsed into its typed settings
+    and the words every check asks the text index about (:meth:`Check.index_words`) are united
+    into the run's one :class:`~gate.textindex.LiteralIndex`.
 
     Raises:
         NotADirectoryError: ``root`` is not a directory.
@@ -190,7 +205,13 @@ def run_gate(
     started = time.monotonic()
     options = options or RunOptions()
     today = options.today or dt.date.today()
-    known = check_ids()
+    loaded: dict[str, Check[Any]] = {}
+    results: dict[str, tuple[CheckResult, float]] = {}
+    if checks is None:
+        known: tuple[str, ...] = check_ids()
+    else:
+        known = tuple(c.id for c in checks)
+        loaded = {c.id: c for c in checks}
     only_set = set(only) if only else None
     skip_set = set(skip or ())
     for cid in (only_set or set()) | skip_set:
@@ -198,12 +219,10 @@ def run_gate(
             raise KeyError(cid)
     if inventory is None:
         inventory = build_inventory(root, max_file_size=config.max_file_size, exclude=config.exclude)
-    shared = SharedWork()
     diff_mode = bool(options.changed_since)
     diff_warnings: list[str] = []
 
-    results: dict[str, tuple[CheckResult, float]] = {}
-    to_run: list[str] = []
+    to_run: list[tuple[Check[Any], Any]] = []
     for cid in known:
         settings = config.settings(cid)
         if settings.level is Level.OFF:
@@ -213,13 +232,24 @@ def run_gate(
         elif cid in skip_set:
             results[cid] = (_skipped_result("not selected (--skip)"), 0.0)
         else:
-            to_run.append(cid)
+            try:
+                check = loaded[cid] if cid in loaded else load_check(cid)
+                loaded[cid] = check
+                to_run.append((check, check.parse_settings(settings.options)))
+            except Exception as exc:  # noqa: BLE001 - a broken check is its own error, the run goes on
+                results[cid] = (_internal_error(exc), 0.0)
+    words: set[str] = set()
+    for check, parsed in to_run:
+        words |= check.index_words(parsed)
+    shared = SharedWork(inventory, words)
 
     def finish(cid: str, result: CheckResult, duration: float, comparison: Optional[Comparison] = None,
                base: Optional[CheckResult] = None) -> CheckReport:
         settings = config.settings(cid)
-        if diff_mode and cid in DIFF_AWARE_CHECKS:
+        check = loaded.get(cid)
+        if diff_mode and check is not None and check.diff_aware:
             result = mark_new_findings(result, base, comparison, inventory, pre_existing=config.diff_pre_existing)
+        meta = None
         try:
             meta = load_meta(cid)
             gate_id, title = meta.gate, meta.title
@@ -232,7 +262,7 @@ def run_gate(
             id=cid, gate=gate_id, title=title, required=settings.level is Level.REQUIRED,
             status=status, summary=summary, findings=findings, skipped=result.skipped,
             tools=result.tools, evidence=result.evidence, deferrals=records,
-            duration_s=round(duration, 3))
+            duration_s=round(duration, 3), meta=meta)
 
     reports: dict[str, CheckReport] = {}
     for cid, (result, duration) in results.items():
@@ -240,39 +270,41 @@ def run_gate(
         if progress:
             progress(reports[cid])
     if to_run:
-        diff_aware = {cid for cid in to_run if cid in DIFF_AWARE_CHECKS} if diff_mode else set()
+        diff_aware = {check.id for check, _ in to_run if check.diff_aware} if diff_mode else set()
         workers = max(1, min(MAX_CHECK_THREADS, len(to_run)))
-        held: dict[str, tuple[CheckResult, float]] = {}
+        held: dict[str, tuple[Check[Any], Any, CheckResult, float]] = {}
+        parsed_of = {check.id: parsed for check, parsed in to_run}
+        base_future = None
         with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool, \
                 cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-inprocess") as in_process:
             futures = {}
-            for cid in to_run:
-                ctx = CheckContext(inventory=inventory, config=config,
-                                   settings=config.settings(cid).options, options=options, shared=shared)
-                runner_pool = pool if cid in SCANNER_CHECKS else in_process
-                futures[runner_pool.submit(_run_one, cid, ctx)] = cid
-            base_future = None
+            for check, parsed in to_run:
+                ctx = CheckContext(inventory=inventory, config=config, settings=parsed, options=options,
+                                   shared=shared)
+                runner_pool = pool if check.waits_on_scanner else in_process
+                futures[runner_pool.submit(_run_one, check, ctx)] = check
             for fut in cf.as_completed(futures):
-                cid = futures[fut]
+                check = futures[fut]
                 result, duration = fut.result()
-                if cid in diff_aware:
+                if check.id in diff_aware:
                     # marked once every diff-aware check is done: their base run is shared
-                    held[cid] = (result, duration)
+                    held[check.id] = (check, parsed_of[check.id], result, duration)
                     if len(held) == len(diff_aware):
                         base_future = pool.submit(compare_with_base, inventory.root,
-                                                  {c: r for c, (r, _) in held.items()}, config, options)
+                                                  {c: (k, p, r) for c, (k, p, r, _) in held.items()}, config, options)
                     continue
-                reports[cid] = finish(cid, result, duration)
+                reports[check.id] = finish(check.id, result, duration)
                 if progress:
-                    progress(reports[cid])
+                    progress(reports[check.id])
         if base_future is not None:
             comparison, base, why = base_future.result()
             if comparison is None:
                 diff_warnings.append(f"Could not compare with the base versions of the changed files ({why}); "
                                      "every finding of the diff-aware checks counts as new.")
             try:
-                for cid in sorted(held, key=to_run.index):
-                    result, duration = held[cid]
+                order = [check.id for check, _ in to_run]
+                for cid in sorted(held, key=order.index):
+                    _, _, result, duration = held[cid]
                     reports[cid] = finish(cid, result, duration, comparison, base.get(cid))
                     if progress:
                         progress(reports[cid])

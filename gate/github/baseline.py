@@ -6,9 +6,9 @@ them on the pull request's base commit: a detached ``git worktree`` of ``pull_re
 (present when the workflow checks out with ``fetch-depth: 0``) in a temporary directory outside
 the workspace, made and removed through the hardened git wrapper (:mod:`gate.git`: no hook, no
 filter, no fsmonitor, no system or global config runs), with the base branch's own
-``readiness.yml``. The scanner checks (:data:`gate.runner.SCANNER_CHECKS`) are not re-run there;
-their new findings come from diff mode (``mode: auto`` or ``diff``), and the delta says they were
-not compared.
+``readiness.yml``. The scanner checks (:func:`gate.checks.registry.scanner_check_ids`) are not
+re-run there; their new findings come from diff mode (``mode: auto`` or ``diff``), and the delta
+says they were not compared.
 
 Nothing here can make a verdict: the delta only describes. Any problem (not a git checkout, base
 commit missing, the base's readiness.yml invalid) leaves the delta out with one log line saying
@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 from gate.checks.interface import RunOptions
+from gate.checks.registry import scanner_check_ids
 from gate.config import ConfigError, load_config
 from gate.delta import Delta, compare
 from gate.git import GitError, neutral_filters, run_git, work_tree_top
 from gate.model import Report
-from gate.runner import SCANNER_CHECKS, run_gate
+from gate.runner import run_gate
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
@@ -94,7 +95,8 @@ def base_delta(root: Path, base_sha: Optional[str], head: Report, *, only: Any =
                 info(f"changes since the base branch: not shown ({rel.as_posix()} does not exist on the base)")
                 return None
             config = load_config(base_root)
-            base = run_gate(base_root, config, options=RunOptions(today=today), only=only, skip=SCANNER_CHECKS)
+            base = run_gate(base_root, config, options=RunOptions(today=today), only=only,
+                            skip=scanner_check_ids())
             base = dataclasses.replace(base, commit=base_sha)
     except GitError as exc:
         warn(f"changes since the base branch are not shown: the base commit could not be checked out ({exc}). "
@@ -104,4 +106,4 @@ def base_delta(root: Path, base_sha: Optional[str], head: Report, *, only: Any =
         warn(f"changes since the base branch are not shown: the base branch's readiness.yml is invalid "
              f"({str(exc).splitlines()[0][:200]})")
         return None
-    return compare(base, head, source="base-commit", not_compared=SCANNER_CHECKS)
+    return compare(base, head, source="base-commit", not_compared=scanner_check_ids())

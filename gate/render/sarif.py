@@ -3,11 +3,11 @@
 One ``run`` (SARIF 2.1.0 §3.14) whose ``tool.driver`` is readiness-gate, with:
 
 * ``rules[]`` (§3.49): one rule per check (``id`` = check id) and one per distinct finding rule
-  (``id`` = ``<check-id>/<finding.rule>``), built from the check's metadata
-  (``policies/checks/<id>.yml`` via :func:`gate.checks.interface.load_meta`): ``title`` →
-  ``shortDescription``, ``rationale`` → ``fullDescription``, ``remediation`` → ``help``,
-  ``help-uri`` → ``helpUri``. A check unknown to this installation (a report from another
-  version) falls back to the title in the report.
+  (``id`` = ``<check-id>/<finding.rule>``), built from the check's words that the report carries
+  (:attr:`gate.model.CheckReport.meta`, read from ``policies/checks/<id>.yml``): ``title`` →
+  ``shortDescription``, ``rationale`` → ``fullDescription``, ``remediation`` → ``help`` (a
+  finding's own remediation first), ``help-uri`` → ``helpUri``. A report without them (read back
+  from JSON, or a check unknown to this installation) falls back to the title in the report.
 * ``results[]`` (§3.27): one per finding, ``ruleId`` + ``ruleIndex``, ``level`` from
   :attr:`gate.model.Severity.sarif_level`, a ``physicalLocation`` whose ``artifactLocation.uri``
   is the repository-relative path (percent-encoded, relative to ``%SRCROOT%``) and a ``region``
@@ -30,12 +30,13 @@ import json
 import urllib.parse
 from typing import Any, Dict, List, Optional
 
-from gate.checks.interface import load_meta
 from gate.model import CheckMeta, CheckReport, DeferralRecord, Finding, Report, Status
 from gate.render.escape import truncate
 from gate.render.interface import RenderOptions, Renderer
 from gate.render.json_report import applicable_deferral
 from gate.render.text import approval_phrase
+from gate.redact import redact
+from gate.render.escape import redact_id
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -52,17 +53,10 @@ FINGERPRINT_KEY = "readinessGate/v1"
 """Key in ``partialFingerprints`` (§3.27.17: a versioned, tool-specific name)."""
 
 
-def _meta(check: CheckReport) -> Optional[CheckMeta]:
-    try:
-        return load_meta(check.id)
-    except (OSError, KeyError, TypeError, ValueError):
-        # Unknown to this installation (a report from another version): use the report's words.
-        return None
-
-
 def _message(text: str) -> Dict[str, str]:
     # SARIF message.text must be non-empty for a useful display; a report could carry "".
-    return {"text": text or "(no description)"}
+    # Paths and values quoted from readiness.yml reach messages: no credential shape survives.
+    return {"text": redact(text) or "(no description)"}
 
 
 def _check_rule(check: CheckReport, meta: Optional[CheckMeta]) -> dict:
@@ -110,7 +104,7 @@ def justification(d: Optional[DeferralRecord], ticket: str) -> str:
 
 def _location(path: str, line: Optional[int]) -> dict:
     physical: Dict[str, Any] = {
-        "artifactLocation": {"uri": urllib.parse.quote(path.lstrip("/"), safe="/"), "uriBaseId": SRCROOT}}
+        "artifactLocation": {"uri": urllib.parse.quote(redact(path).lstrip("/"), safe="/"), "uriBaseId": SRCROOT}}
     if line is not None and line >= 1:
         physical["region"] = {"startLine": line}
     return {"physicalLocation": physical}
@@ -132,7 +126,7 @@ class _Rules:
 
 def _suppression(check: CheckReport, ticket: str) -> dict:
     record = next((d for d in check.deferrals if d.ticket == ticket), None)
-    return {"kind": "external", "status": "accepted", "justification": justification(record, ticket)}
+    return {"kind": "external", "status": "accepted", "justification": redact(justification(record, ticket))}
 
 
 def report_to_sarif(report: Report) -> dict:
@@ -141,7 +135,7 @@ def report_to_sarif(report: Report) -> dict:
     results: List[dict] = []
     notifications: List[dict] = []
     for check in report.checks:
-        meta = _meta(check)
+        meta = check.meta
         check_index = rules.add(_check_rule(check, meta))
         if check.status is Status.SKIPPED:
             continue
@@ -162,7 +156,7 @@ def report_to_sarif(report: Report) -> dict:
             if f.path:
                 result["locations"] = [_location(f.path, f.line)]
             if f.fingerprint:
-                result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
+                result["partialFingerprints"] = {FINGERPRINT_KEY: redact_id(f.fingerprint)}
             if f.deferred_by:
                 result["suppressions"] = [_suppression(check, f.deferred_by)]
             result["properties"] = {"check": check.id, "severity": f.severity.value,
@@ -217,7 +211,7 @@ def report_to_sarif(report: Report) -> dict:
             "blocking": [c.id for c in report.blocking_checks],
             "commit": report.commit,
             "profile": report.profile,
-            "configSource": report.config_source,
+            "configSource": redact(report.config_source),
             "mode": report.mode,
             "generatedAt": report.generated_at,
         },
