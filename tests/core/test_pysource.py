@@ -42,3 +42,26 @@ def test_parse_prints_and_raises_no_warning() -> None:
     with pytest.raises(SyntaxError) as caught:
         parse_python("def (:\n")
     assert caught.value.filename == NEUTRAL_FILENAME
+
+
+def test_every_parse_of_python_in_gate_goes_through_parse_python() -> None:
+    # ast.parse / compile() elsewhere would print warnings naming the file again (docs/threats.md)
+    import ast
+    from pathlib import Path
+
+    import gate
+
+    root = Path(gate.__file__).parent
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "pysource.py" and path.parent == root:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            if (isinstance(f, ast.Attribute) and f.attr == "parse" and isinstance(f.value, ast.Name)
+                    and f.value.id == "ast") or (isinstance(f, ast.Name) and f.id in ("compile", "exec", "eval")):
+                offenders.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert len(list(root.rglob("*.py"))) > 20
+    assert offenders == []
