@@ -20,14 +20,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 from gate.pysource import SourceDecodeError, decode_python, declares_other_encoding
+from gate.scanners.semgrep.cache import ByteReader
 from gate.scanners.semgrep.report import FileProblem
 from gate.scanners.semgrep.rules import TextReader
-
-BytesReader = Callable[[str], Optional[bytes]]
-"""Returns a target's bytes (through the inventory), or None when it cannot be read."""
 
 
 def _may_differ(text: str) -> bool:
@@ -50,12 +48,10 @@ class DecodePlan:
         return frozenset(self.decoded) | {p.path for p in self.problems}
 
 
-def plan_decoding(targets: Sequence[str], read_text: TextReader, read_bytes: Optional[BytesReader]) -> DecodePlan:
+def plan_decoding(targets: Sequence[str], read_text: TextReader, read_bytes: ByteReader) -> DecodePlan:
     """Which ``targets`` semgrep must not read as plain UTF-8 (see the module docstring)."""
     decoded: dict[str, str] = {}
     problems: list[FileProblem] = []
-    if read_bytes is None:
-        return DecodePlan({}, ())
     for path in targets:
         text = read_text(path)
         if text is None or not _may_differ(text):
