@@ -13,9 +13,14 @@ named"; ``docs/threats.md`` row 7):
 * a file larger than the size cap (default 2 MiB) is skipped;
 * a file with a NUL byte in its first 8 KiB is *binary*: it stays in the inventory (its
   existence can matter) but is never read as text, and it is listed as skipped for content
-  checks;
+  checks (with its format when its first bytes and its name agree on one, :data:`BINARY_FORMATS`);
 * a file name that is not valid UTF-8 is skipped (it could not be reported faithfully);
-* an unreadable file is skipped with the OS error.
+* an unreadable file is skipped with the OS error;
+* a submodule (a gitlink) is listed as an unscanned submodule, never entered.
+
+Skips that hide content which is there (too large, unreadable, a NUL byte in a file of no known
+binary format, an undecodable name, past the file cap, a checked-out submodule) are also in
+:attr:`Inventory.hidden`: a check that needed such a file blocks on it (:mod:`gate.unscanned`).
 
 In a git work tree the file list comes from ``git ls-files`` (tracked plus untracked files that
 are not ignored, git started through :mod:`gate.git`), so ignored build output is not scanned; elsewhere, from a walk of the
@@ -24,18 +29,15 @@ directory that never follows directory symlinks and never enters ``.git``.
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Iterator, Optional, Sequence
-
-from wcmatch import glob as wcglob
+from typing import Iterable, Iterator, Mapping, Optional, Sequence
 
 from gate import git
+from gate.globs import GLOB_FLAGS, match_globs  # noqa: F401 - match_globs is the inventory's public API
 from gate.model import SkippedPath
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
@@ -52,14 +54,46 @@ TEXT_CACHE_BYTES = 64 * 1024 * 1024
 in total, so the checks that read the same sources (rollback, backups, load-test,
 observability, ...) read each file from disk once. Past it, reads are not cached."""
 
+GITLINK_MODE = "160000"
+"""git's mode for a submodule entry."""
+
 MAX_FILES = 500_000
 """Hard cap on inventory size; past it the rest of the tree is skipped with a reason."""
 
-GLOB_FLAGS = wcglob.GLOBSTAR | wcglob.DOTGLOB | wcglob.BRACE | wcglob.NEGATE
-"""Glob dialect for every path pattern in readiness.yml: ``**`` spans directories, ``*`` does
-not cross ``/``, ``{a,b}`` alternates, a leading ``!`` negates. Globs, not regular expressions,
-so no user input can cause catastrophic backtracking (``docs/threats.md`` row 8)."""
-
+BINARY_FORMATS: tuple[tuple[int, bytes, str, tuple[str, ...]], ...] = (
+    (0, b"\x89PNG\r\n\x1a\n", "PNG image", (".png", ".apng")),
+    (0, b"\xff\xd8\xff", "JPEG image", (".jpg", ".jpeg", ".jpe", ".jfif")),
+    (0, b"GIF87a", "GIF image", (".gif",)), (0, b"GIF89a", "GIF image", (".gif",)),
+    (0, b"\x00\x00\x01\x00", "icon", (".ico", ".cur")),
+    (0, b"wOFF", "WOFF font", (".woff",)), (0, b"wOF2", "WOFF2 font", (".woff2",)),
+    (0, b"\x00\x01\x00\x00", "TrueType font", (".ttf", ".ttc")), (0, b"OTTO", "OpenType font", (".otf",)),
+    (0, b"%PDF-", "PDF document", (".pdf",)),
+    (0, b"PK\x03\x04", "zip archive", (".zip", ".jar", ".war", ".whl", ".egg", ".apk", ".docx", ".xlsx",
+                                       ".pptx", ".odt", ".ods", ".nupkg", ".vsix", ".xpi")),
+    (0, b"PK\x05\x06", "zip archive", (".zip",)),
+    (0, b"\x1f\x8b", "gzip archive", (".gz", ".tgz", ".svgz")), (0, b"BZh", "bzip2 archive", (".bz2", ".tbz2")),
+    (0, b"\xfd7zXZ\x00", "xz archive", (".xz", ".txz")), (0, b"7z\xbc\xaf\x27\x1c", "7-zip archive", (".7z",)),
+    (257, b"ustar", "tar archive", (".tar",)),
+    (0, b"\x7fELF", "ELF binary", ("", ".so", ".o", ".a", ".elf", ".bin", ".node")),
+    (0, b"\xca\xfe\xba\xbe", "Java class or Mach-O binary", (".class", "", ".dylib")),
+    (0, b"\xcf\xfa\xed\xfe", "Mach-O binary", ("", ".dylib", ".so", ".bundle")),
+    (0, b"MZ", "Windows executable", (".exe", ".dll", ".sys", ".pyd", ".ocx", ".scr")),
+    (0, b"\x00asm", "WebAssembly module", (".wasm",)),
+    (0, b"SQLite format 3\x00", "SQLite database", (".db", ".sqlite", ".sqlite3")),
+    (0, b"RIFF", "RIFF media (WebP, WAV, AVI)", (".webp", ".wav", ".avi")),
+    (4, b"ftyp", "MP4/HEIF media", (".mp4", ".m4a", ".m4v", ".mov", ".heic", ".heif", ".avif", ".3gp")),
+    (0, b"OggS", "Ogg media", (".ogg", ".oga", ".ogv", ".opus")), (0, b"ID3", "MP3 audio", (".mp3",)),
+    (0, b"fLaC", "FLAC audio", (".flac",)), (0, b"\x1aE\xdf\xa3", "Matroska/WebM media", (".mkv", ".webm")),
+    (0, b"II*\x00", "TIFF image", (".tif", ".tiff")), (0, b"MM\x00*", "TIFF image", (".tif", ".tiff")),
+    (0, b"\x89HDF", "HDF5 data", (".h5", ".hdf5", ".hdf")), (0, b"\x93NUMPY", "NumPy array", (".npy",)),
+    (0, b"PAR1", "Parquet data", (".parquet",)),
+)
+"""``(offset, magic, name, suffixes)`` of the binary formats a repository holds as assets
+(images, fonts, archives, compiled code, media, data). A file with a NUL byte that starts with
+one of them *and* whose name ends with one of its suffixes (``""``: no suffix, for executables)
+is that format, not text hiding behind a NUL byte: a ``creds.txt`` that starts with ``MZ`` is
+not a Windows executable (sources: each format's specification; ``file(1)``'s magic
+database)."""
 
 class InventoryError(Exception):
     """Raised when a file cannot be read through the inventory (not listed, binary, gone)."""
@@ -77,6 +111,10 @@ class FileEntry:
     """True when the first 8 KiB contain a NUL byte; binary files are never read as text."""
     target: Optional[str] = None
     """For an in-tree symlink, the repository-relative path of its target; else None."""
+    binary_format: Optional[str] = None
+    """For a binary file, the format its first bytes name (:data:`BINARY_FORMATS`: ``PNG
+    image``); None for text, or for a binary file of no known format (which may be text with a
+    NUL byte hiding what follows)."""
 
     @property
     def name(self) -> str:
@@ -90,37 +128,6 @@ class FileEntry:
         dot = name.rfind(".")
         # Same as PurePosixPath(name).suffix, without building a path object per call.
         return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
-
-
-def match_globs(path: str, patterns: Sequence[str]) -> bool:
-    """True when repository-relative ``path`` matches any of the glob ``patterns``.
-
-    See :data:`GLOB_FLAGS` for the dialect. A pattern without ``/`` also matches the file name
-    in any directory (``*.md`` matches ``docs/a.md``), like ``.gitignore``. Compiled patterns
-    are cached: checks ask this for every file of the tree (``docs/performance.md``, evidence checks on
-    10,000 files in under a second).
-    """
-    if not patterns:
-        return False
-    return _glob_matcher(tuple(patterns))(path)
-
-
-@functools.lru_cache(maxsize=1024)
-def _glob_matcher(patterns: tuple[str, ...]) -> "Callable[[str], bool]":
-    """A compiled predicate equivalent to ``wcglob.globmatch(path, expanded, flags=GLOB_FLAGS)``."""
-    expanded: list[str] = []
-    for p in patterns:
-        expanded.append(p)
-        if "/" not in p.lstrip("!"):
-            expanded.append(("!" if p.startswith("!") else "") + "**/" + p.lstrip("!"))
-    include, exclude = wcglob.translate(expanded, flags=GLOB_FLAGS)
-    inc = tuple(re.compile(r) for r in include)
-    exc = tuple(re.compile(r) for r in exclude)
-
-    def matches(path: str) -> bool:
-        return any(r.fullmatch(path) for r in inc) and not any(r.fullmatch(path) for r in exc)
-
-    return matches
 
 
 class Inventory:
@@ -138,6 +145,8 @@ class Inventory:
         *,
         is_git: bool,
         max_file_size: int,
+        hidden: Optional[Mapping[str, str]] = None,
+        submodules: frozenset[str] = frozenset(),
     ) -> None:
         self.root: Path = root
         """Absolute, resolved path of the scanned directory."""
@@ -149,6 +158,15 @@ class Inventory:
         """True when the list came from ``git ls-files``."""
         self.max_file_size: int = max_file_size
         """The size cap in bytes that was applied."""
+        self.hidden: Mapping[str, str] = dict(hidden or {})
+        """Path -> reason for every file of the repository whose *content* nobody examined
+        although it is there (larger than the size cap, a NUL byte in a file of no known binary
+        format, unreadable, a name that is not UTF-8, past the file cap, a checked-out
+        submodule, an untracked nested repository): what a check that needed it must not pass
+        over (:mod:`gate.unscanned`). Excluded paths, symlinks and special files are not here."""
+        self.submodules: frozenset[str] = submodules
+        """Paths of the checked-out submodules (gitlinks whose directory holds files), also in
+        :attr:`hidden`: another repository's files, which no check examined."""
         self._root_text = str(root)
         self._by_path = {f.path: f for f in self.files}
         self._skipped_paths = {s.path for s in self.skipped}
@@ -260,18 +278,30 @@ def _read_up_to(fd: int, size: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _git_files(root: Path) -> Optional[list[str]]:
-    """Paths from ``git ls-files`` (tracked + untracked-not-ignored), or None if ``root`` is not
-    the top of a work tree (git runs hardened: :mod:`gate.git`)."""
+def _git_files(root: Path) -> Optional[tuple[list[str], frozenset[str]]]:
+    """``(paths, submodules)`` from ``git ls-files`` (tracked + untracked-not-ignored; the
+    tracked entries of mode ``160000``, gitlinks), or None if ``root`` is not the top of a work
+    tree (git runs hardened: :mod:`gate.git`)."""
     # Only when ``root`` is the top of the work tree: a sub-directory of a repository is
     # scanned as a plain directory so paths stay relative to what the user named.
     if not git.is_top(root):
         return None
     try:
-        out = git.run_git(root, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], timeout=300)
+        staged = git.run_git(root, ["ls-files", "-z", "--cached", "--stage"], timeout=300)
+        others = git.run_git(root, ["ls-files", "-z", "--others", "--exclude-standard"], timeout=300)
     except git.GitError:
         return None
-    return sorted(set(git.split_z(out.stdout_bytes)))
+    # a repository inside the work tree that git does not track is listed as "name/"
+    names: set[str] = {p.rstrip("/") for p in git.split_z(others.stdout_bytes)}
+    gitlinks: set[str] = set()
+    for record in git.split_z(staged.stdout_bytes):
+        meta, tab, path = record.partition("\t")  # "<mode> <object> <stage>\t<path>"
+        if not tab:
+            return None
+        names.add(path)
+        if meta.startswith(GITLINK_MODE + " "):
+            gitlinks.add(path)
+    return sorted(names), frozenset(gitlinks)
 
 
 def _walk(root: Path, skipped: list[SkippedPath]) -> list[str]:
@@ -304,44 +334,63 @@ def _walk(root: Path, skipped: list[SkippedPath]) -> list[str]:
     return sorted(out)
 
 
-def _classify(root: Path, rel: str, max_file_size: int) -> FileEntry | SkippedPath:
-    """Decide whether ``rel`` is examinable; never reads more than :data:`BINARY_SNIFF_BYTES`."""
+def _classify(root: Path, rel: str, max_file_size: int) -> tuple[FileEntry | SkippedPath, bool]:
+    """Decide whether ``rel`` is examinable; never reads more than :data:`BINARY_SNIFF_BYTES`.
+
+    Returns the entry or the skip, and True when a skip *hides* a file that is there (too
+    large, unreadable): its content matters, nobody read it (:attr:`Inventory.hidden`)."""
     full = root / rel
     try:
         st = os.lstat(full)
     except FileNotFoundError:
-        return SkippedPath(rel, "listed by git but missing from the work tree")
+        return SkippedPath(rel, "listed by git but missing from the work tree"), False
     except OSError as exc:
-        return SkippedPath(rel, f"unreadable: {exc.strerror or exc}")
+        return SkippedPath(rel, f"unreadable: {exc.strerror or exc}"), True
     target: Optional[str] = None
     if stat.S_ISLNK(st.st_mode):
         try:
             resolved = full.resolve(strict=True)
         except (OSError, RuntimeError):
-            return SkippedPath(rel, "symlink to a missing target (or a symlink loop)")
+            return SkippedPath(rel, "symlink to a missing target (or a symlink loop)"), False
         try:
             target = resolved.relative_to(root).as_posix()
         except ValueError:
-            return SkippedPath(rel, "symlink leaves the repository")
+            return SkippedPath(rel, "symlink leaves the repository"), False
         try:
             st = os.stat(resolved)
         except OSError as exc:
-            return SkippedPath(rel, f"unreadable: {exc.strerror or exc}")
+            return SkippedPath(rel, f"unreadable: {exc.strerror or exc}"), True
         full = resolved
     if stat.S_ISDIR(st.st_mode):
-        # git lists a symlink to a directory as one entry; it is not a file to examine.
-        return SkippedPath(rel, "symlink to a directory (not followed)")
+        if target is not None:
+            return SkippedPath(rel, "symlink to a directory (not followed)"), False
+        if os.path.lexists(full / ".git"):
+            # git lists a repository it does not track, inside its work tree, as one entry
+            return SkippedPath(rel, "a git repository inside the work tree, not tracked (not scanned)"), True
+        # a tracked file replaced by a directory: git lists the directory's files on their own
+        return SkippedPath(rel, "a directory where git tracks a file"), False
     if not stat.S_ISREG(st.st_mode):
-        return SkippedPath(rel, "not a regular file")
+        return SkippedPath(rel, "not a regular file"), False
     if st.st_size > max_file_size:
-        return SkippedPath(rel, f"larger than the size cap ({st.st_size} > {max_file_size} bytes)")
+        return SkippedPath(rel, f"larger than the size cap ({st.st_size} > {max_file_size} bytes)"), True
     try:
         fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as fh:
             head = fh.read(BINARY_SNIFF_BYTES)
     except OSError as exc:
-        return SkippedPath(rel, f"unreadable: {exc.strerror or exc}")
-    return FileEntry(rel, st.st_size, b"\0" in head, target)
+        return SkippedPath(rel, f"unreadable: {exc.strerror or exc}"), True
+    binary = b"\0" in head
+    return FileEntry(rel, st.st_size, binary, target, binary_format(head, rel) if binary else None), False
+
+
+def binary_format(head: bytes, path: str) -> Optional[str]:
+    """The name of the :data:`BINARY_FORMATS` entry ``head`` (a file's first bytes) starts with
+    and ``path``'s suffix agrees with; None when there is none."""
+    suffix = PurePosixPath(path).suffix.lower()
+    for offset, magic, name, suffixes in BINARY_FORMATS:
+        if head[offset:offset + len(magic)] == magic and suffix in suffixes:
+            return name
+    return None
 
 
 def _printable_name(rel: str) -> Optional[str]:
@@ -376,28 +425,61 @@ def build_inventory(
     if not root_path.is_dir():
         raise NotADirectoryError(f"{root}: not a directory")
     skipped: list[SkippedPath] = []
-    names = _git_files(root_path) if use_git else None
-    is_git = names is not None
-    if names is None:
-        names = _walk(root_path, skipped)
+    hidden: dict[str, str] = {}
+
+    def hide(path: str, reason: str) -> None:
+        skipped.append(SkippedPath(path, reason))
+        hidden[path] = reason
+
+    listed = _git_files(root_path) if use_git else None
+    is_git = listed is not None
+    names, gitlinks = listed if listed is not None else (_walk(root_path, skipped), frozenset())
+    checked_out: set[str] = set()
     files: list[FileEntry] = []
     for raw in names:
         rel = _printable_name(raw)
         if rel is None:
-            skipped.append(SkippedPath(raw.encode("utf-8", "backslashreplace").decode("ascii", "replace"),
-                                       "file name is not valid UTF-8"))
+            hide(display_name(raw), "file name is not valid UTF-8")
             continue
         if len(files) >= MAX_FILES:
-            skipped.append(SkippedPath(rel, f"inventory cap of {MAX_FILES} files reached"))
+            hide(rel, f"inventory cap of {MAX_FILES} files reached")
             continue
         if exclude and match_globs(rel, exclude):
             skipped.append(SkippedPath(rel, "excluded by configuration"))
             continue
-        item = _classify(root_path, rel, max_file_size)
+        if rel in gitlinks:
+            if _non_empty_dir(root_path / rel):
+                hide(rel, "submodule (checked out): another repository's files, not scanned")
+                checked_out.add(rel)
+            else:
+                skipped.append(SkippedPath(rel, "submodule (not checked out): not scanned"))
+            continue
+        item, hides = _classify(root_path, rel, max_file_size)
         if isinstance(item, SkippedPath):
+            if hides:
+                hidden[rel] = item.reason
             skipped.append(item)
         else:
             files.append(item)
             if item.is_binary:
-                skipped.append(SkippedPath(rel, "binary file (not scanned as text)"))
-    return Inventory(root_path, files, skipped, is_git=is_git, max_file_size=max_file_size)
+                if item.binary_format:
+                    skipped.append(SkippedPath(rel, f"binary file ({item.binary_format}; not scanned as text)"))
+                else:
+                    hide(rel, "binary file (a NUL byte in its first 8 KiB, no known binary format; "
+                              "not scanned as text)")
+    return Inventory(root_path, files, skipped, is_git=is_git, max_file_size=max_file_size, hidden=hidden,
+                     submodules=frozenset(checked_out))
+
+
+def display_name(raw: str) -> str:
+    """How a file name that is not valid UTF-8 (``os.fsdecode`` surrogates) is reported: its
+    undecodable bytes as ``\\xNN``."""
+    return raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _non_empty_dir(path: Path) -> bool:
+    try:
+        with os.scandir(path) as it:
+            return any(True for _ in it)
+    except OSError:
+        return False

@@ -222,6 +222,10 @@ class Finding:
     advisory: Optional["Advisory"] = None
     """For a known vulnerability in a pinned dependency: the advisory's facts, which every
     renderer shows in full (the PR comment never cuts them)."""
+    end_line: Optional[int] = None
+    """1-based last line of the finding's range in ``path`` (a multi-line call), when it ends
+    after ``line``; None: the finding is on ``line`` alone. Diff mode compares every line of
+    the range (``gate/diff.py``)."""
 
     @property
     def ids(self) -> Tuple[str, ...]:

@@ -34,7 +34,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from gate.checks.interface import RunOptions
 
 MAX_RECORD_BYTES = 4 * 1024 * 1024
-"""Largest single OSV record read (real ones are a few KiB)."""
+"""Largest single OSV record read (real ones are a few KiB). A larger one is an error, never
+silently left out: a database read in part could hide an advisory."""
+
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
+"""Most bytes of records one database may hold, decompressed (checked against the zip's
+declared sizes before anything is decompressed, and counted while reading). OSV's PyPI export
+holds tens of thousands of records of a few KiB each, far below it; a zip of 100 entries of
+4 MiB each (442 MiB of memory before this cap) is refused at once."""
+
+MAX_ENTRIES = 200_000
+"""Most entries (records, or zip members of any kind) one database may have."""
 
 MAX_REQUEST_BYTES = 1024 * 1024
 """Largest request body the mirror reads (a querybatch of 1,000 queries is ~100 KiB)."""
@@ -97,17 +107,58 @@ def _in_range(events: Iterable[Mapping[str, str]], v: Version) -> bool:
     return hit
 
 
+def _too_big(source: Path, what: str) -> OsvDatabaseError:
+    return OsvDatabaseError(
+        f"{source}: {what}, so it is not read (an offline database must be read completely or "
+        f"not at all). Export only the PyPI ecosystem (OSV's PyPI/all.zip), or split it")
+
+
 def _iter_raw_records(source: Path) -> Iterator[tuple[str, bytes]]:
+    """``(name, bytes)`` of every ``*.json`` record of a directory or zip, within the caps.
+
+    Raises:
+        OsvDatabaseError: more than :data:`MAX_ENTRIES` entries, a record above
+            :data:`MAX_RECORD_BYTES`, more than :data:`MAX_TOTAL_BYTES` in all, or not a
+            directory or zip.
+        OSError, zipfile.BadZipFile: unreadable (the caller names the source).
+    """
     if source.is_dir():
-        for path in sorted(source.glob("*.json")):
-            if path.stat().st_size <= MAX_RECORD_BYTES:
-                yield path.name, path.read_bytes()
+        paths = sorted(source.glob("*.json"))
+        if len(paths) > MAX_ENTRIES:
+            raise _too_big(source, f"holds more than {MAX_ENTRIES} records")
+        total = 0
+        for path in paths:
+            size = path.stat().st_size
+            if size > MAX_RECORD_BYTES:
+                raise _too_big(source, f"{path.name} is larger than {MAX_RECORD_BYTES} bytes")
+            total += size
+            if total > MAX_TOTAL_BYTES:
+                raise _too_big(source, f"holds more than {MAX_TOTAL_BYTES} bytes of records")
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_RECORD_BYTES + 1)
+            if len(data) > MAX_RECORD_BYTES:
+                raise _too_big(source, f"{path.name} is larger than {MAX_RECORD_BYTES} bytes")
+            yield path.name, data
         return
     if zipfile.is_zipfile(source):
         with zipfile.ZipFile(source) as zf:
-            for info in zf.infolist():
-                if info.filename.endswith(".json") and info.file_size <= MAX_RECORD_BYTES:
-                    yield info.filename, zf.read(info)
+            infos = zf.infolist()
+            if len(infos) > MAX_ENTRIES:
+                raise _too_big(source, f"has more than {MAX_ENTRIES} entries")
+            records = [i for i in infos if i.filename.endswith(".json")]
+            for info in records:  # declared sizes first: nothing is decompressed past a cap
+                if info.file_size > MAX_RECORD_BYTES:
+                    raise _too_big(source, f"{info.filename} is larger than {MAX_RECORD_BYTES} bytes")
+            if sum(i.file_size for i in records) > MAX_TOTAL_BYTES:
+                raise _too_big(source, f"holds more than {MAX_TOTAL_BYTES} bytes of records")
+            total = 0
+            for info in records:
+                with zf.open(info) as fh:
+                    data = fh.read(MAX_RECORD_BYTES + 1)  # zipfile stops at the declared size
+                total += len(data)
+                if len(data) > MAX_RECORD_BYTES or total > MAX_TOTAL_BYTES:
+                    raise _too_big(source, f"holds more than {MAX_TOTAL_BYTES} bytes of records")
+                yield info.filename, data
         return
     raise OsvDatabaseError(f"{source}: not a directory of OSV *.json records or a zip of them")
 

@@ -10,8 +10,10 @@ order is fixed (gate order, then registry order) whatever order checks finish in
 
 Diff-aware mode (``options.changed_since``, README "Diff-aware mode"): the diff-aware checks
 (:attr:`gate.checks.interface.Check.diff_aware`: secrets and the two pattern checks) scan only
-the changed files (they read ``options.changed_paths``); the runner then marks each of their
-findings ``new`` (on a line the change touched, :func:`gate.diff.changed_lines`) or pre-existing,
+the changed files (they read ``options.changed_paths``); once all of them are done, they run
+again on the base versions of the changed files that have findings (:func:`compare_with_base`),
+and the runner marks each finding ``new`` or pre-existing by comparing the two sets of findings
+(:func:`gate.diff.mark_new`),
 and, unless ``diff.pre-existing: block``, pre-existing findings stop blocking
 (:func:`mark_new_findings`). Every other check (dependencies, evidence checks) runs on the
 whole tree as in a full scan.
@@ -31,7 +33,7 @@ from gate.checks.interface import Check, CheckContext, RunOptions, SharedWork, l
 from gate.checks.registry import check_ids, load_check
 from gate.config import Config
 from gate.deferrals import EXPIRY_WARNING_DAYS, ApprovalFn, apply_deferrals, unverified_approval
-from gate.diff import changed_lines, is_new
+from gate.diff import Comparison, list_changes, mark_new, prepare_comparison, text_reader
 from gate.git import head_commit
 from gate.inventory import Inventory, build_inventory
 from gate.model import (GATES, ApprovalState, CheckReport, CheckResult, DeferralState, GateResult,
@@ -48,15 +50,23 @@ and runs on one shared thread, one after another: CPU-bound threads only fight o
 (measured on a 10,000-file tree: 2.1 s with a thread per check, 0.95 s on one thread)."""
 
 
-def mark_new_findings(result: CheckResult, lines: Optional[Mapping[str, frozenset[int]]], *,
-                      pre_existing: str = "report") -> CheckResult:
+def mark_new_findings(result: CheckResult, base: Optional[CheckResult], comparison: Optional[Comparison],
+                      inventory: Inventory, *, pre_existing: str = "report") -> CheckResult:
     """Mark a diff-aware check's findings new or pre-existing and apply the policy.
 
     Args:
-        result: the check's own result.
-        lines: :func:`gate.diff.changed_lines` (path -> changed new-side line numbers), or None
-            when they could not be computed: then every finding counts as new (fail closed).
+        result: the check's own result on the work tree.
+        base: the same check's result on the base versions of the changed files
+            (:attr:`Comparison.inventory`), or None when there was none to scan or the run failed:
+            then every finding in a changed file is new.
+        comparison: the diff-mode comparison (:func:`compare_with_base`), or None when it could
+            not be prepared: then every finding counts as new (fail closed).
+        inventory: the work tree's inventory (to read the text of each finding's lines).
         pre_existing: ``report`` (pre-existing findings get ``blocking=False``) or ``block``.
+
+    A finding is pre-existing only when an equal finding (same rule, path now, fingerprint and
+    text of every line of its range: :func:`gate.diff.mark_new`) is in the base result, so moved
+    code stays pre-existing and a change on any line of a finding makes it new.
 
     Returns the result with ``Finding.new`` set on every finding; a ``fail`` whose blocking
     findings were all pre-existing becomes ``pass`` (the findings are still listed). Findings
@@ -64,10 +74,16 @@ def mark_new_findings(result: CheckResult, lines: Optional[Mapping[str, frozense
     """
     if result.status not in (Status.PASS, Status.FAIL) or not result.findings:
         return result
-    marked = []
-    for f in result.findings:
-        new = True if lines is None else is_new(f.path, f.line, lines)
-        marked.append(replace(f, new=new, blocking=f.blocking and (new or pre_existing == "block")))
+    if comparison is None:
+        flags = [True] * len(result.findings)
+    else:
+        # a base scan that failed compares with nothing: every finding in a changed file is new
+        usable = base if base is not None and base.status in (Status.PASS, Status.FAIL, Status.SKIPPED) else None
+        flags = mark_new(result.findings, usable.findings if usable else None, comparison.changes,
+                         comparison.compared(s.path for s in usable.skipped) if usable else {},
+                         text_reader(inventory), text_reader(comparison.inventory))
+    marked = [replace(f, new=new, blocking=f.blocking and (new or pre_existing == "block"))
+              for f, new in zip(result.findings, flags)]
     n_new = sum(1 for f in marked if f.new)
     n_old = len(marked) - n_new
     note = f"{n_new} new in this change, {n_old} pre-existing"
@@ -77,19 +93,52 @@ def mark_new_findings(result: CheckResult, lines: Optional[Mapping[str, frozense
     if (status is Status.FAIL and any(f.blocking for f in result.findings)
             and not any(f.blocking for f in marked)):
         status = Status.PASS
-        summary = (f"no new finding in the changed lines; {n_old} pre-existing finding"
+        summary = (f"no new finding in the changed files; {n_old} pre-existing finding"
                    f"{'s' if n_old != 1 else ''} reported, not blocking (diff.pre-existing: report)")
     return replace(result, status=status, summary=summary, findings=tuple(marked))
 
 
-def _changed_lines_or_none(root: Path, options: RunOptions) -> tuple[Optional[Mapping[str, frozenset[int]]], str]:
-    """``options.changed_lines``, else computed from git; (None, why) when git cannot say."""
-    if options.changed_lines is not None:
-        return options.changed_lines, ""
+def compare_with_base(root: Path, results: Mapping[str, tuple[Check[Any], Any, CheckResult]], config: Config,
+                      options: RunOptions) -> tuple[Optional[Comparison], dict[str, CheckResult], str]:
+    """Run the diff-aware checks on the base versions of the changed files that have findings now.
+
+    Args:
+        root: the scanned repository (git runs there).
+        results: check id -> (the check, its parsed settings, its result on the work tree).
+        config: the run's configuration (size cap, excludes).
+        options: the run's options (``changed_since``).
+
+    Only a file with a finding on a line can hold a pre-existing finding, so only those files'
+    base versions are read (none: no base run at all). The checks share one
+    :class:`SharedWork` over the base inventory (one semgrep run for both pattern checks) and
+    run side by side.
+
+    Returns ``(comparison, base results by check id, why)``; comparison None (with why) when
+    the changes could not be listed or the base versions not written: every finding is new.
+    """
     try:
-        return changed_lines(root, options.changed_since or ""), ""
+        changes = list_changes(root, options.changed_since or "")
     except Exception as exc:  # noqa: BLE001 - any failure: every finding counts as new (fail closed)
-        return None, redact(str(exc))[:300] or type(exc).__name__
+        return None, {}, redact(str(exc))[:300] or type(exc).__name__
+    needed = {f.path for _, _, r in results.values() if r.status in (Status.PASS, Status.FAIL)
+              for f in r.findings if f.path and f.line}
+    try:
+        comparison = prepare_comparison(root, changes, needed.__contains__, max_file_size=config.max_file_size,
+                                        exclude=config.exclude)
+    except Exception as exc:  # noqa: BLE001
+        return None, {}, redact(str(exc))[:300] or type(exc).__name__
+    if not comparison.tree.paths:
+        return comparison, {}, ""
+    words: set[str] = set()
+    for check, parsed, _ in results.values():
+        words |= check.index_words(parsed)
+    shared = SharedWork(comparison.inventory, words)
+    base_options = replace(options, changed_paths=comparison.tree.paths)
+    with cf.ThreadPoolExecutor(max_workers=len(results), thread_name_prefix="check-base") as pool:
+        futures = {cid: pool.submit(_run_one, check, CheckContext(
+            inventory=comparison.inventory, config=config, settings=parsed, options=base_options, shared=shared))
+            for cid, (check, parsed, _) in results.items()}
+        return comparison, {cid: fut.result()[0] for cid, fut in futures.items()}, ""
 
 
 def _skipped_result(reason: str) -> CheckResult:
@@ -194,12 +243,12 @@ def run_gate(
         words |= check.index_words(parsed)
     shared = SharedWork(inventory, words)
 
-    def finish(cid: str, result: CheckResult, duration: float,
-               lines: Optional[Mapping[str, frozenset[int]]] = None) -> CheckReport:
+    def finish(cid: str, result: CheckResult, duration: float, comparison: Optional[Comparison] = None,
+               base: Optional[CheckResult] = None) -> CheckReport:
         settings = config.settings(cid)
         check = loaded.get(cid)
         if diff_mode and check is not None and check.diff_aware:
-            result = mark_new_findings(result, lines, pre_existing=config.diff_pre_existing)
+            result = mark_new_findings(result, base, comparison, inventory, pre_existing=config.diff_pre_existing)
         meta = None
         try:
             meta = load_meta(cid)
@@ -221,11 +270,13 @@ def run_gate(
         if progress:
             progress(reports[cid])
     if to_run:
-        workers = max(1, min(MAX_CHECK_THREADS, len(to_run) + diff_mode))
+        diff_aware = {check.id for check, _ in to_run if check.diff_aware} if diff_mode else set()
+        workers = max(1, min(MAX_CHECK_THREADS, len(to_run)))
+        held: dict[str, tuple[Check[Any], Any, CheckResult, float]] = {}
+        parsed_of = {check.id: parsed for check, parsed in to_run}
+        base_future = None
         with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool, \
                 cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-inprocess") as in_process:
-            # The changed lines are computed while the checks run; only marking waits for them.
-            lines_future = pool.submit(_changed_lines_or_none, inventory.root, options) if diff_mode else None
             futures = {}
             for check, parsed in to_run:
                 ctx = CheckContext(inventory=inventory, config=config, settings=parsed, options=options,
@@ -235,15 +286,31 @@ def run_gate(
             for fut in cf.as_completed(futures):
                 check = futures[fut]
                 result, duration = fut.result()
-                lines = None
-                if lines_future is not None and check.diff_aware:
-                    lines, why = lines_future.result()
-                    if lines is None and why and not diff_warnings:
-                        diff_warnings.append(f"Could not compute the changed lines ({why}); every finding of "
-                                             "the diff-aware checks counts as new.")
-                reports[check.id] = finish(check.id, result, duration, lines)
+                if check.id in diff_aware:
+                    # marked once every diff-aware check is done: their base run is shared
+                    held[check.id] = (check, parsed_of[check.id], result, duration)
+                    if len(held) == len(diff_aware):
+                        base_future = pool.submit(compare_with_base, inventory.root,
+                                                  {c: (k, p, r) for c, (k, p, r, _) in held.items()}, config, options)
+                    continue
+                reports[check.id] = finish(check.id, result, duration)
                 if progress:
                     progress(reports[check.id])
+        if base_future is not None:
+            comparison, base, why = base_future.result()
+            if comparison is None:
+                diff_warnings.append(f"Could not compare with the base versions of the changed files ({why}); "
+                                     "every finding of the diff-aware checks counts as new.")
+            try:
+                order = [check.id for check, _ in to_run]
+                for cid in sorted(held, key=order.index):
+                    _, _, result, duration = held[cid]
+                    reports[cid] = finish(cid, result, duration, comparison, base.get(cid))
+                    if progress:
+                        progress(reports[cid])
+            finally:
+                if comparison is not None:
+                    comparison.close()
 
     gates = []
     for g in GATES:

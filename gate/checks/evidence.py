@@ -29,6 +29,7 @@ from gate.checks.interface import CheckContext
 from gate.config import CONFIG_NAMES
 from gate.inventory import FileEntry, Inventory, InventoryError
 from gate.model import Finding, Severity
+from gate.pysource import parse_python
 from gate.textindex import LiteralIndex, fold_case, fold_in_place
 
 ROLLBACK_NAME = re.compile(r"roll[\s_.-]?back", re.IGNORECASE)
@@ -124,7 +125,7 @@ def script_has_content(text: str, path: str) -> bool:
     """
     if path.lower().endswith(".py"):
         try:
-            tree = ast.parse(text)
+            tree = parse_python(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass
         else:

@@ -61,10 +61,6 @@ class RunOptions:
     with the base branch's version when a pull request changed such a file and no lead approved
     the change: checks read these instead of the PR's copy (a PR must not audit its own secret
     as a false positive, ``docs/threats.md`` row 12). None: read the repository."""
-    changed_lines: Optional[Mapping[str, frozenset[int]]] = None
-    """Path -> new-side line numbers changed since ``changed_since`` (:func:`gate.diff.changed_lines`;
-    untracked files: every line), or None. In diff mode the runner computes it when not given,
-    and marks findings of the diff-aware checks new or pre-existing from it."""
     cache_dir: Optional[str] = None
     """Directory of the result cache (:mod:`gate.cache`; ``--cache-dir``, the Action's
     ``cache-dir``), or None for no cache."""

@@ -36,6 +36,7 @@ from gate.model import CheckResult, Finding, Level, SkippedPath, ToolInfo
 from gate.resources import policy_file
 from gate.scanners import semgrep
 from gate.scanners.process import ToolError
+from gate.unscanned import unscanned_findings
 
 CHECK_IDS = ("insecure-patterns", "error-handling")
 """The two checks served by the shared semgrep scan, in a fixed order."""
@@ -163,6 +164,11 @@ class _SemgrepCheck(Check[PatternSettings]):
         if scope is None:  # level: off (the runner normally does not even call us)
             return CheckResult.not_applicable("disabled in readiness.yml")
         if not scope:
+            blocked = _unscanned(self.id, context, {})
+            if blocked:  # Python files there are, but none could be read
+                n = len(blocked)
+                return CheckResult.from_findings(blocked, pass_summary="",
+                                                 fail_summary=f"{n} Python file{'s' if n != 1 else ''} not examined")
             where = "changed " if context.options.changed_paths is not None else ""
             return CheckResult.not_applicable(
                 f"no {where}Python files to scan (after exclude globs)")
@@ -186,8 +192,11 @@ class _SemgrepCheck(Check[PatternSettings]):
                 message += (f" (Suppressed inline with nosemgrep: not honoured, because "
                             f"checks.{self.id}.inline-suppressions is false in readiness.yml.)")
             findings.append(Finding(rule=m.rule, message=message, path=m.path, line=m.line,
-                                    severity=m.severity, fingerprint=m.fingerprint))
+                                    severity=m.severity, fingerprint=m.fingerprint,
+                                    end_line=m.end_line if m.end_line > m.line else None))
         skipped = _skips_for(self.id, result, set(scanned_for), semgrep.rule_checks(policy_file("semgrep")))
+        findings += _unscanned(self.id, context, {scanned_for[p.path]: p.reason for p in result.problems
+                                               if p.blocking and p.path in scanned_for})
         evidence = [f"semgrep scanned {len(scope)} Python file{'s' if len(scope) != 1 else ''} "
                     f"with the {self.id} rules"
                     + (f" ({result.cached} of the scan's {len(result.targets)} files answered by the result cache)"
@@ -206,6 +215,16 @@ class _SemgrepCheck(Check[PatternSettings]):
             tools=(ToolInfo(semgrep.TOOL, result.version),),
             evidence=tuple(evidence),
         )
+
+
+def _unscanned(check_id: str, context: CheckContext[PatternSettings], undecodable: dict[str, str]) -> list[Finding]:
+    """Blocking findings for Python files this check needed but nobody could read: hidden by the
+    inventory (a NUL byte, past the size cap, unreadable) or not decodable (``undecodable``)."""
+    changed = context.options.changed_paths
+    return unscanned_findings(
+        context.inventory, extra=undecodable, exclude=context.settings.exclude,
+        needed=lambda p: p.endswith(PYTHON_SUFFIXES) and (changed is None or p in changed),
+        what=f"the {check_id} rules")
 
 
 def _skips_for(check_id: str, result: semgrep.SemgrepScan, paths: set[str],

@@ -58,6 +58,7 @@ from gate.checks.workflows import GITHUB_WORKFLOW_GLOBS, WorkflowSet, named_jobs
 from gate.config import ConfigError, parse_yaml
 from gate.inventory import FileEntry, Inventory, match_globs
 from gate.model import CheckResult, Finding, Severity
+from gate.pysource import parse_python
 
 ROLLBACK_HEADINGS = ("rollback", "rollbacks", "roll back", "rolling back")
 """Heading synonyms for a rollback runbook or section (whole words, case-insensitive)."""
@@ -331,7 +332,7 @@ def _python_migration(path: str, text: str, judge: _MigrationJudge) -> Optional[
     if not re.search(r"\brevision\b|\bclass\s+Migration\b", text):
         return None
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         line = getattr(exc, "lineno", None)
         return [Finding("unparsable-migration", f"{path} does not parse as Python, so its reversibility "

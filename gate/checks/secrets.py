@@ -28,6 +28,7 @@ from gate.scanners.process import ToolError
 from gate.secrets import engine
 from gate.secrets.baseline import Baseline, BaselineError, parse_baseline
 from gate.secrets.types import secret_type
+from gate.unscanned import unscanned_findings
 
 @dataclass(frozen=True)
 class SecretsSettings:
@@ -191,6 +192,11 @@ class SecretsCheck(Check[SecretsSettings]):
                 severity = kind.severity
             findings.append(Finding(kind.id, message, path=s.path, line=s.line, severity=severity,
                                     fingerprint=s.hashed_secret, remediation=REMEDIATION))
+        # a changed file (or checked-out submodule) nobody could read blocks: docs/threats.md
+        unscanned = unscanned_findings(inventory, changed=context.options.changed_paths, submodules=True,
+                                       extra={s.path: s.reason for s in outcome.skipped}, exclude=exclude,
+                                       what="the secret scan")
+        findings.extend(unscanned)
         tools = (ToolInfo(engine.TOOL, outcome.version),)
         notes = [f"{outcome.scanned} file{'s' if outcome.scanned != 1 else ''} scanned"]
         st = outcome.stats
@@ -204,10 +210,13 @@ class SecretsCheck(Check[SecretsSettings]):
         if allowlisted:
             notes.append(f"{allowlisted} allowlisted inline (checks.secrets.inline-allowlist: true)")
         scope = " changed" if context.options.changed_paths is not None else ""
-        n = sum(1 for f in findings if f.blocking)
+        n = sum(1 for f in findings if f.blocking) - len(unscanned)
+        fail_summary = ", ".join(part for part in (
+            f"{n} possible secret{'s' if n != 1 else ''} found" if n else "",
+            f"{len(unscanned)} file{'s' if len(unscanned) != 1 else ''} not examined" if unscanned else "") if part)
         return CheckResult.from_findings(
             findings,
             pass_summary=f"no secrets found in {outcome.scanned}{scope} file{'s' if outcome.scanned != 1 else ''}",
-            fail_summary=f"{n} possible secret{'s' if n != 1 else ''} found",
+            fail_summary=fail_summary,
             skipped=tuple(skipped), tools=tools, evidence=tuple(notes),
         )

@@ -19,6 +19,7 @@ from typing import Mapping, NoReturn, Optional, Sequence
 from gate import __version__
 from gate.exitcodes import EXIT_INTERNAL, EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, UsageError
 from gate.redact import redact
+from gate.safe_warnings import install as install_safe_warnings
 
 __all__ = ["EXIT_INTERNAL", "EXIT_NOT_READY", "EXIT_READY", "EXIT_USAGE", "UsageError", "main", "console_main"]
 
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    install_safe_warnings()  # every Python warning: one escaped line (gate/safe_warnings.py)
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

@@ -9,9 +9,9 @@
   files. Each requirement string is classified like a requirements-file line
   (:func:`gate.deps.requirements.classify`).
 * ``setup.py`` is code the gate never runs (``docs/threats.md``, promise 2). Its syntax tree is
-  read (:func:`ast.parse`, warnings captured, a neutral file name: nothing the repository names
-  reaches stderr) for ``setup(install_requires=[...], extras_require={...})`` given as literals,
-  or as names bound once at module level to literals. Anything else (a call, a comprehension,
+  read (:func:`gate.pysource.parse_python`: warnings captured, a neutral file name: nothing the
+  repository names reaches stderr) for ``setup(install_requires=[...], extras_require={...})``
+  given as literals, or as names bound once at module level to literals. Anything else (a call, a comprehension,
   ``**kwargs``, a file that is not Python 3) means the declarations are *computed*: only running
   the file would reveal them.
 
@@ -23,12 +23,12 @@ from __future__ import annotations
 import ast
 import configparser
 import posixpath
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from gate.deps.interface import BAD_FILE, ParseResult, Unauditable, find_line
 from gate.deps.requirements import classify
+from gate.pysource import parse_python
 
 MAX_AST_NODES = 200_000
 """Syntax-tree nodes walked in one ``setup.py`` (a real one has a few thousand); past it the
@@ -94,9 +94,7 @@ def parse_setup_py(path: str, text: str) -> SetupDeclarations:
     result = ParseResult(files=[path])
     out = SetupDeclarations(result)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning text would quote the file
-            tree = ast.parse(text, filename="<setup.py>")
+        tree = parse_python(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         out.computed = "is not valid Python 3, so what it declares is unknown without running it"
         return out

@@ -26,7 +26,7 @@ EXPECTED = {
     # path or check id: (where the report lists it, phrase of the reason)
     "vendor/lib.py": ("inventory", "excluded by configuration"),
     # Shown with the undecodable byte escaped (the report is UTF-8; the name is not).
-    "src/bad\\udcffname.py": ("inventory", "not valid UTF-8"),
+    "src/bad\\xffname.py": ("inventory", "not valid UTF-8"),
     "src/latin.py": ("secrets", "not valid UTF-8"),
     "requests": ("dependencies finding", "cannot be audited"),
     "flask>=2": ("dependencies finding", "version range"),

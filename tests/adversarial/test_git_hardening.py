@@ -18,7 +18,7 @@ from helpers import TODAY, git_init, run_all, write_tree
 
 from gate import git
 from gate.checks.interface import RunOptions
-from gate.diff import changed_lines, changed_paths
+from gate.diff import changed_paths, list_changes
 from gate.inventory import build_inventory
 
 HOOKS = ("post-index-change", "post-checkout", "pre-commit", "reference-transaction", "pre-auto-gc")
@@ -48,15 +48,18 @@ def trapped(tmp_path: Path) -> tuple[Path, Path]:
     return _trapped_repo(tmp_path / "repo", markers), markers
 
 
-def test_diff_mode_runs_no_hook(trapped: tuple[Path, Path]) -> None:
+def test_diff_mode_runs_no_hook_and_writes_no_index(trapped: tuple[Path, Path]) -> None:
     root, markers = trapped
-    assert changed_lines(root, "HEAD")["app.py"] == frozenset({2})
+    index = root / ".git" / "index"
+    before = (index.read_bytes(), index.stat().st_mtime_ns)
+    assert [c.status for c in list_changes(root, "HEAD").changes if c.path == "app.py"] == ["M"]
     assert changed_paths(root, "HEAD") == frozenset({"app.py"})
     report = run_all(root, options=RunOptions(today=TODAY, changed_since="HEAD",
                                               changed_paths=changed_paths(root, "HEAD")),
                      only=["secrets", "insecure-patterns"])
     assert report.mode == "diff"
     assert sorted(p.name for p in markers.iterdir()) == [], "a git hook of the scanned repository ran"
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == before, "git rewrote the index"
 
 
 def test_full_mode_runs_no_hook(trapped: tuple[Path, Path]) -> None:
@@ -71,7 +74,7 @@ def test_fsmonitor_of_the_repository_is_not_started(trapped: tuple[Path, Path]) 
     root, markers = trapped
     subprocess.run(["git", "-C", str(root), "config", "core.fsmonitor", f"touch '{markers / 'fsmonitor'}'; :"],
                    check=True)
-    changed_lines(root, "HEAD")
+    list_changes(root, "HEAD")
     build_inventory(root)
     assert not (markers / "fsmonitor").exists()
 

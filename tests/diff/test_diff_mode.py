@@ -84,13 +84,13 @@ def test_uncommitted_and_untracked_changes_count(tmp_path: Path) -> None:
 
 
 def test_unknown_ref_in_the_runner_fails_closed(tmp_path: Path) -> None:
-    # Changed paths given but the ref cannot be resolved for line numbers: everything is new.
+    # Changed paths given but the ref cannot be resolved for a comparison: everything is new.
     root = make_repo(tmp_path)
     opts = RunOptions(today=TODAY, changed_since="no-such-ref", changed_paths=frozenset({"app.py"}))
     report = run_all(root, options=opts, only=["secrets"])
     check = secrets_report(report)
     assert check.findings and all(f.new is True and f.blocking for f in check.findings)
-    assert any("changed lines" in w for w in report.warnings)
+    assert any("compare with the base versions" in w for w in report.warnings)
 
 
 def test_cli_diff_mode_json_and_text(tmp_path: Path, capsys) -> None:

@@ -13,6 +13,7 @@ from typing import Optional, Sequence
 
 from gate.checks.observability.collected import Found, line_of
 from gate.model import SkippedPath
+from gate.pysource import parse_python
 
 MAX_AST_CHARS = 256 * 1024
 """Largest Python file parsed with :mod:`ast` (for routes and formatter classes). ``ast.parse``
@@ -167,7 +168,7 @@ class _PythonScan(ast.NodeVisitor):
 def python_evidence(path: str, text: str, health: Sequence[str], found: Found, skipped: list[SkippedPath]) -> None:
     """Health routes and JSON formatter classes in one Python module (parsed, never imported)."""
     try:
-        tree = ast.parse(text, filename=path)
+        tree = parse_python(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         skipped.append(SkippedPath(path, "Python syntax error (not parsed for observability evidence)"))
         return

@@ -53,6 +53,9 @@ class SemgrepMatch:
     index of that triple, first 32 hex digits: stable when unrelated lines move."""
     suppressed: bool
     """True when a ``nosemgrep`` comment would hide this match (see :func:`nosem_suppressed`)."""
+    end_line: int = 0
+    """1-based last line of the match (``end.line``; at least ``line``): diff mode compares the
+    whole range, so a change on any of its lines makes the finding new."""
 
 
 def _matches(results: Iterable[dict[str, Any]], targets: set[str], read_text: TextReader) -> list[SemgrepMatch]:
@@ -65,6 +68,8 @@ def _matches(results: Iterable[dict[str, Any]], targets: set[str], read_text: Te
             check_id = str(r["check_id"])
             path = _norm(str(r["path"]))
             line = int(r["start"]["line"])
+            end = r.get("end")
+            end_line = max(line, int(end["line"])) if isinstance(end, dict) and "line" in end else line
             extra = r["extra"]
             message = " ".join(str(extra["message"]).split())
             severity_name = str(extra.get("severity", "")).upper()
@@ -81,8 +86,8 @@ def _matches(results: Iterable[dict[str, Any]], targets: set[str], read_text: Te
         if not isinstance(check, str) or not check:
             raise ToolError(TOOL, f"rule {rule} has no metadata.readiness-check",
                             hint="The shipped rules are broken; reinstall readiness-gate or report a bug")
-        parsed.append((path, line, rule, check, message, severity_name))
-    for path, line, rule, check, message, severity_name in sorted(parsed):
+        parsed.append((path, line, rule, check, message, severity_name, end_line))
+    for path, line, rule, check, message, severity_name, end_line in sorted(parsed):
         if path not in cache:
             content = read_text(path)
             cache[path] = None if content is None else content.split("\n")  # as semgrep counts lines
@@ -97,6 +102,7 @@ def _matches(results: Iterable[dict[str, Any]], targets: set[str], read_text: Te
             rule=rule, check=check, message=message, path=path, line=line,
             severity=SEVERITY.get(severity_name, Severity.UNKNOWN), fingerprint=digest,
             suppressed=nosem_suppressed(lines, line, rule) if lines is not None else False,
+            end_line=end_line,
         ))
     return out
 

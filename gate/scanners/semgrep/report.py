@@ -60,6 +60,9 @@ class FileProblem:
     rule: Optional[str] = None
     """The rule that hit a limit on this file (its other rules ran), or None when the whole
     file is concerned (a parse error)."""
+    blocking: bool = False
+    """True when the file's content is hidden from the scan, not merely hard for semgrep (a
+    Python file that does not decode as Python decodes it): the check must not pass over it."""
 
 
 def _load_json(stdout: str, stderr: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ results merged into one :class:`SemgrepScan`.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +16,11 @@ from gate.cache import ResultCache
 from gate.scanners.process import ToolError, run_tool
 from gate.scanners.semgrep.cache import ByteReader, ScanStore, disk_reader, match_order, semgrep_version
 from gate.scanners.semgrep.findings import SemgrepMatch, _matches
-from gate.scanners.semgrep.report import (EXIT_MEANINGS, HINT, FileProblem, _errors_summary, _load_json,
+from gate.scanners.semgrep.report import (EXIT_MEANINGS, HINT, FileProblem, _errors_summary, _load_json, _norm,
                                           _validate)
 from gate.scanners.semgrep.rules import (ARGV_BUDGET_BYTES, TOOL, TextReader, _cross_file_runs, _plain_runs,
                                          _prefiltered_runs, chunk_targets, rule_files)
+from gate.scanners.semgrep.source import plan_decoding, write_copies
 
 ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 """Environment for every semgrep run: no version check, no metrics (the CLI flags say the same)."""
@@ -80,9 +82,11 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
     """Run semgrep with the rules in ``config`` on ``targets`` (paths relative to ``root``).
 
     Rules with a :data:`PREFILTER_KEY` only see the targets they could match
-    (:func:`plan_runs`); every other rule sees every target. With a ``cache``, targets whose
-    path and bytes already have an entry are not handed to semgrep
-    (:mod:`gate.scanners.semgrep.cache`): the result is the same either way.
+    (:func:`plan_runs`); every other rule sees every target. A target Python reads in another
+    encoding than UTF-8 is scanned as Python decodes it, or is a blocking problem when it does
+    not decode (:mod:`~gate.scanners.semgrep.source`). With a ``cache``, targets whose path and
+    bytes already have an entry are not handed to semgrep (:mod:`gate.scanners.semgrep.cache`):
+    the result is the same either way.
 
     Args:
         root: repository root; semgrep runs there and reports paths relative to it.
@@ -93,8 +97,8 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
             nosemgrep and fingerprints.
         argv_budget: bytes of target paths per semgrep process (:func:`chunk_targets`).
         cache: the result cache, or None.
-        read_bytes: the bytes of a target as semgrep will read them, for its cache key
-            (default: read ``root/path``); only used with a ``cache``.
+        read_bytes: the bytes of a target (through the inventory), for PEP 263 decoding and
+            the cache key (default: read ``root/path``).
 
     Raises:
         ToolError: semgrep missing, killed, timed out, exited non-zero, printed no or malformed
@@ -107,27 +111,53 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
     version = "unknown"
     files = rule_files(config)
     runs = 0
-    store = (ScanStore(cache, files, ordered, read_bytes or disk_reader(root))
+    reader = read_bytes or disk_reader(root)
+    store = (ScanStore(cache, files, ordered, reader)
              if cache is not None and cache.usable and semgrep_version() != "unknown" else None)
     todo = store.misses if store is not None else ordered
-    # The prefilters read every target (~0.5 s for 1,600 files): done on a second thread while
-    # the first semgrep process runs, whose wait releases the interpreter lock.
+
+    def run_chunks(where: Path, configs: Sequence[str], run_targets: Sequence[str]) -> None:
+        nonlocal runs, version
+        for chunk in chunk_targets(list(run_targets), argv_budget):
+            runs += 1
+            data = _run_once(where, configs, chunk, deadline, timeout)
+            results, found = _validate(data, set(chunk))
+            raw_results.extend(results)
+            problems.extend(found)
+            if isinstance(data.get("version"), str) and data["version"].strip():
+                version = data["version"].strip()
+
+    # The prefilters and the decoding plan read every target (~0.5 s for 1,600 files): done on
+    # a second thread while the first semgrep process runs, whose wait releases the
+    # interpreter lock.
     with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="semgrep-prefilter") as pool:
+        decoding = pool.submit(plan_decoding, todo, read_text, reader)
         later = pool.submit(_prefiltered_runs, files, todo, read_text)
         first = _plain_runs(config, files, todo)
         if store is None or store.set_hit is None:
             first += _cross_file_runs(files, ordered)
         for batch in (lambda: first, later.result):
             for configs, run_targets in batch():
-                for chunk in chunk_targets(run_targets, argv_budget):
-                    runs += 1
-                    data = _run_once(root, configs, chunk, deadline, timeout)
-                    results, found = _validate(data, set(chunk))
-                    raw_results.extend(results)
-                    problems.extend(found)
-                    if isinstance(data.get("version"), str) and data["version"].strip():
-                        version = data["version"].strip()
-    matches = sorted(_matches(raw_results, set(ordered), read_text), key=match_order)
+                run_chunks(root, configs, run_targets)
+        plan = decoding.result()
+    if plan.paths:
+        # What semgrep made of the raw bytes of these files does not count.
+        raw_results[:] = [r for r in raw_results if _result_path(r) not in plan.paths]
+        problems[:] = [p for p in problems if p.path not in plan.paths]
+        problems.extend(plan.problems)
+    if plan.decoded:
+        with tempfile.TemporaryDirectory(prefix="readiness-gate-semgrep-") as tmp:
+            try:
+                write_copies(Path(tmp), plan.decoded)
+            except OSError as exc:
+                raise ToolError(TOOL, f"could not write decoded copies of non-UTF-8 Python files ({exc.strerror})",
+                                hint="Check the temporary directory (TMPDIR) is writable") from None
+            run_chunks(Path(tmp), (str(config),), sorted(plan.decoded))
+
+    def text_for(path: str) -> Optional[str]:
+        return plan.decoded.get(path) if path in plan.decoded else read_text(path)
+
+    matches = sorted(_matches(raw_results, set(ordered), text_for), key=match_order)
     if store is not None:
         matches, problems = store.complete(matches, problems, version, ran=runs > 0)
         if not runs:
@@ -140,6 +170,14 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
         runs=runs,
         cached=store.cached if store is not None else 0,
     )
+
+
+def _result_path(result: Any) -> Optional[str]:
+    """A result's normalised path, or None when it has none (validated later)."""
+    try:
+        return _norm(str(result["path"]))
+    except (KeyError, TypeError):
+        return None
 
 
 def _run_once(root: Path, configs: Sequence[str], chunk: Sequence[str], deadline: float,
