@@ -1,4 +1,4 @@
-"""The readiness-gate benchmark (issue #6): one command, every target, side by side.
+"""The readiness-gate benchmark: one command, every target, side by side.
 
 Usage (from the repository root, with the project's venv)::
 
@@ -401,7 +401,7 @@ def machine() -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    ap = argparse.ArgumentParser(description="readiness-gate benchmark (issue #6)")
+    ap = argparse.ArgumentParser(description="readiness-gate benchmark (targets: docs/performance.md)")
     ap.add_argument("--workdir", help="where to build the corpus (default: a new temporary directory)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--skip-secrets-bench", action="store_true", help="skip part (b)")

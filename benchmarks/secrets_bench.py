@@ -1,4 +1,4 @@
-"""Benchmark (issue #6, part b): the ``secrets`` check vs. plain ``detect-secrets scan --all-files``.
+"""Benchmark (docs/performance.md, part b): the ``secrets`` check vs. plain ``detect-secrets scan --all-files``.
 
 Builds a corpus from the source of readiness-gate's own installed dependencies (the virtual
 environment's ``site-packages``: real code no one here wrote, reproducible from the pinned
@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gate.checks.interface import CheckContext, RunOptions
+from gate.checks.interface import RunOptions, check_context
 from gate.checks.secrets import SecretsCheck
 from gate.config import build_config
 from gate.inventory import build_inventory
@@ -107,9 +107,8 @@ def check_scan(corpus: Path, cache_dir: str | None, jobs: int) -> tuple[set, flo
     cpu0, scpu0, t0 = _children_cpu(), _self_cpu(), time.monotonic()
     config = build_config(None, None)
     inventory = build_inventory(corpus, max_file_size=config.max_file_size)
-    ctx = CheckContext(inventory=inventory, config=config, settings=config.settings("secrets").options,
-                       options=RunOptions(cache_dir=cache_dir, jobs=jobs))
-    result = SecretsCheck().run(ctx)
+    check = SecretsCheck()
+    result = check.run(check_context(check, inventory, config, options=RunOptions(cache_dir=cache_dir, jobs=jobs)))
     wall = time.monotonic() - t0
     cpu = (_children_cpu() - cpu0) + (_self_cpu() - scpu0)
     if result.status.value == "error":

@@ -1,6 +1,6 @@
 """The report model: the one set of values every check produces and every renderer reads.
 
-Data flows one way (see ``docs/architecture.md``, "Our shape"): checks return
+Data flows one way (see ``docs/architecture.md``): checks return
 :class:`CheckResult`; the runner adds the check's metadata, its level and any deferral to make a
 :class:`CheckReport`; gates aggregate those into :class:`GateResult`; the whole run is one
 :class:`Report`. Renderers (text, JSON, markdown, SARIF) and publishers (GitHub comment, commit
@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional, Tuple
 
 if TYPE_CHECKING:  # gate.delta builds on this module; the report only holds its value
@@ -256,7 +257,8 @@ class CheckResult:
     """What a check's ``run()`` returns: its verdict before levels and deferrals apply.
 
     Checks are pure: inventory and settings in, ``CheckResult`` out. Build one with
-    :meth:`passed`, :meth:`failed`, :meth:`errored` or :meth:`skipped`, or directly.
+    :meth:`from_findings` (pass or fail from the findings), :meth:`errored` or
+    :meth:`not_applicable` (skipped), or directly.
     """
 
     status: Status
@@ -310,6 +312,38 @@ def finding_sort_key(f: Finding) -> tuple:
     return (f.path or "", f.line or 0, f.rule, f.message)
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+"""``{name}`` in a rule's remediation: filled by :meth:`RuleMeta.remediation_text`."""
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    """The words of one finding rule of a check: ``rules.<id>`` in ``policies/checks/<check>.yml``."""
+
+    id: str
+    """The finding rule id (``no-backup-mechanism``), as in :attr:`Finding.rule`."""
+    title: str
+    """What the rule finds, in a few words ("No backup mechanism")."""
+    remediation: str
+    """What would satisfy it; may hold ``{name}`` placeholders the check fills in."""
+    variants: Tuple[Tuple[str, str], ...] = ()
+    """``(name, remediation)`` for the cases that need other words (a runbook path given or not)."""
+
+    def remediation_text(self, variant: str = "", **values: object) -> str:
+        """The remediation (or ``variant``'s) with each ``{name}`` replaced by ``values[name]``.
+
+        Raises:
+            KeyError: unknown variant, or a placeholder without a value.
+        """
+        text = dict(self.variants)[variant] if variant else self.remediation
+        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
+
+    @property
+    def remediation_shown(self) -> str:
+        """The remediation for documentation: each ``{name}`` shown as ``<name>``."""
+        return _PLACEHOLDER.sub(lambda m: f"<{m.group(1).replace('_', '-')}>", self.remediation)
+
+
 @dataclass(frozen=True)
 class CheckMeta:
     """A check's words, loaded from ``policies/checks/<id>.yml``.
@@ -331,6 +365,16 @@ class CheckMeta:
     """Where the rule comes from (``docs/checks.md``, standards, conventions)."""
     help_uri: Optional[str] = None
     """Link to documentation for the check, used by SARIF ``helpUri``."""
+    rules: Tuple[RuleMeta, ...] = ()
+    """The words of the check's own finding rules (``rules:``). Rules named by their source
+    (advisory ids, secret types, semgrep rule ids) carry their words in the finding."""
+
+    def rule(self, rule_id: str) -> RuleMeta:
+        """The rule ``rule_id``. Raises KeyError when the metadata has no such rule."""
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(f"policies/checks/{self.id}.yml has no rule {rule_id!r}")
 
 
 @dataclass(frozen=True)
@@ -378,6 +422,10 @@ class CheckReport:
     """Deferrals naming this check (any state)."""
     duration_s: float = 0.0
     """Wall time of the check's run, seconds."""
+    meta: Optional[CheckMeta] = field(default=None, compare=False, repr=False)
+    """The check's words (``policies/checks/<id>.yml``), for renderers (SARIF ``rules[]``); None
+    for a report read back from JSON, or for a check unknown to this installation. Not part of
+    the report's value (equality, JSON): the words belong to the installation, not the run."""
 
     @property
     def blocking(self) -> bool:
@@ -494,6 +542,7 @@ __all__ = [
     "Level",
     "Location",
     "Report",
+    "RuleMeta",
     "Severity",
     "SkippedPath",
     "Status",

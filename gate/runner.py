@@ -1,6 +1,6 @@
 """Run the gate: inventory once, checks concurrently, deferrals, gates, one :class:`Report`.
 
-``config -> inventory -> checks -> report`` (``docs/architecture.md``, "Our shape"). A check that
+``config -> inventory -> checks -> report`` (``docs/architecture.md``). A check that
 raises becomes ``error`` and the run goes on; the report is ready only when no *required* check
 is ``fail`` or ``error``.
 
@@ -8,7 +8,8 @@ Checks run in a thread pool: scanner checks spend their time waiting on subproce
 pip-audit) so they overlap, and CPU-bound checks may use process pools of their own. The report
 order is fixed (gate order, then registry order) whatever order checks finish in.
 
-Diff-aware mode (``options.changed_since``, README "Diff-aware mode"): the secrets and pattern checks scan only
+Diff-aware mode (``options.changed_since``, README "Diff-aware mode"): the diff-aware checks
+(:attr:`gate.checks.interface.Check.diff_aware`: secrets and the two pattern checks) scan only
 the changed files (they read ``options.changed_paths``); the runner then marks each of their
 findings ``new`` (on a line the change touched, :func:`gate.diff.changed_lines`) or pre-existing,
 and, unless ``diff.pre-existing: block``, pre-existing findings stop blocking
@@ -23,10 +24,10 @@ import datetime as dt
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from gate import __version__
-from gate.checks.interface import CheckContext, RunOptions, SharedWork, load_meta
+from gate.checks.interface import Check, CheckContext, RunOptions, SharedWork, load_meta
 from gate.checks.registry import check_ids, load_check
 from gate.config import Config
 from gate.deferrals import EXPIRY_WARNING_DAYS, ApprovalFn, apply_deferrals, unverified_approval
@@ -41,18 +42,10 @@ ProgressFn = Callable[[CheckReport], None]
 """Called once per check as it finishes (in completion order), for progress output."""
 
 MAX_CHECK_THREADS = 8
-"""Threads for the scanner checks; they spend their time waiting on subprocesses."""
-
-SCANNER_CHECKS = frozenset({"secrets", "dependencies", "insecure-patterns", "error-handling"})
-"""Checks that wait on external scanners (detect-secrets, pip-audit, semgrep): each gets its own
-thread so the scanners overlap. Every other check is pure Python over the inventory and runs on
-one shared thread, one after another: CPU-bound threads only fight over the GIL (measured on a
-10,000-file tree: 2.1 s with a thread per check, 0.95 s on one thread)."""
-
-
-DIFF_AWARE_CHECKS = frozenset({"secrets", "insecure-patterns", "error-handling"})
-"""Checks whose findings are split into new and pre-existing in diff mode (README "Diff-aware mode": secrets and
-patterns scan only changed files; dependencies and evidence checks always look at everything)."""
+"""Threads for the checks that wait on scanners (:attr:`gate.checks.interface.Check.waits_on_scanner`):
+each gets its own so the scanners overlap. Every other check is pure Python over the inventory
+and runs on one shared thread, one after another: CPU-bound threads only fight over the GIL
+(measured on a 10,000-file tree: 2.1 s with a thread per check, 0.95 s on one thread)."""
 
 
 def mark_new_findings(result: CheckResult, lines: Optional[Mapping[str, frozenset[int]]], *,
@@ -103,20 +96,24 @@ def _skipped_result(reason: str) -> CheckResult:
     return CheckResult(Status.SKIPPED, reason)
 
 
-def _run_one(check_id: str, context: CheckContext) -> tuple[CheckResult, float]:
+def _internal_error(exc: Exception) -> CheckResult:
+    """The ``error`` result of a check that raised (or could not be loaded or configured)."""
+    message = redact(str(exc))[:300]
+    return CheckResult.errored(
+        f"internal error while running the check ({type(exc).__name__}: {message}). "
+        "The check could not decide, so it does not pass; please report this as a bug.")
+
+
+def _run_one(check: Check[Any], context: CheckContext[Any]) -> tuple[CheckResult, float]:
     start = time.monotonic()
     try:
-        check = load_check(check_id)
         result = check.run(context)
         if not isinstance(result, CheckResult):
             raise TypeError(f"run() returned {type(result).__name__}, not CheckResult")
         if result.status is Status.DEFERRED:
             raise ValueError("checks may not return 'deferred'; the runner applies deferrals")
     except Exception as exc:  # noqa: BLE001 - a failing check must not stop the run
-        message = redact(str(exc))[:300]
-        result = CheckResult.errored(
-            f"internal error while running the check ({type(exc).__name__}: {message}). "
-            "The check could not decide, so it does not pass; please report this as a bug.")
+        result = _internal_error(exc)
     return result, time.monotonic() - start
 
 
@@ -130,6 +127,7 @@ def run_gate(
     approval: ApprovalFn = unverified_approval,
     progress: Optional[ProgressFn] = None,
     inventory: Optional[Inventory] = None,
+    checks: Optional[Sequence[Check[Any]]] = None,
 ) -> Report:
     """Run every selected check on the repository at ``root`` and build the report.
 
@@ -143,6 +141,13 @@ def run_gate(
             verified against reviews).
         progress: called as each check finishes.
         inventory: a pre-built inventory (tests, benchmarks); built from ``root`` otherwise.
+        checks: the checks of this run, in report order within each gate (tests pass stand-ins);
+            default: every check of :mod:`gate.checks.registry`, each loaded on its own, so a
+            broken one is that check's ``error``.
+
+    Before any check starts, each selected check's options are parsed into its typed settings
+    and the words every check asks the text index about (:meth:`Check.index_words`) are united
+    into the run's one :class:`~gate.textindex.LiteralIndex`.
 
     Raises:
         NotADirectoryError: ``root`` is not a directory.
@@ -151,7 +156,13 @@ def run_gate(
     started = time.monotonic()
     options = options or RunOptions()
     today = options.today or dt.date.today()
-    known = check_ids()
+    loaded: dict[str, Check[Any]] = {}
+    results: dict[str, tuple[CheckResult, float]] = {}
+    if checks is None:
+        known: tuple[str, ...] = check_ids()
+    else:
+        known = tuple(c.id for c in checks)
+        loaded = {c.id: c for c in checks}
     only_set = set(only) if only else None
     skip_set = set(skip or ())
     for cid in (only_set or set()) | skip_set:
@@ -159,12 +170,10 @@ def run_gate(
             raise KeyError(cid)
     if inventory is None:
         inventory = build_inventory(root, max_file_size=config.max_file_size, exclude=config.exclude)
-    shared = SharedWork()
     diff_mode = bool(options.changed_since)
     diff_warnings: list[str] = []
 
-    results: dict[str, tuple[CheckResult, float]] = {}
-    to_run: list[str] = []
+    to_run: list[tuple[Check[Any], Any]] = []
     for cid in known:
         settings = config.settings(cid)
         if settings.level is Level.OFF:
@@ -174,13 +183,24 @@ def run_gate(
         elif cid in skip_set:
             results[cid] = (_skipped_result("not selected (--skip)"), 0.0)
         else:
-            to_run.append(cid)
+            try:
+                check = loaded[cid] if cid in loaded else load_check(cid)
+                loaded[cid] = check
+                to_run.append((check, check.parse_settings(settings.options)))
+            except Exception as exc:  # noqa: BLE001 - a broken check is its own error, the run goes on
+                results[cid] = (_internal_error(exc), 0.0)
+    words: set[str] = set()
+    for check, parsed in to_run:
+        words |= check.index_words(parsed)
+    shared = SharedWork(inventory, words)
 
     def finish(cid: str, result: CheckResult, duration: float,
                lines: Optional[Mapping[str, frozenset[int]]] = None) -> CheckReport:
         settings = config.settings(cid)
-        if diff_mode and cid in DIFF_AWARE_CHECKS:
+        check = loaded.get(cid)
+        if diff_mode and check is not None and check.diff_aware:
             result = mark_new_findings(result, lines, pre_existing=config.diff_pre_existing)
+        meta = None
         try:
             meta = load_meta(cid)
             gate_id, title = meta.gate, meta.title
@@ -193,7 +213,7 @@ def run_gate(
             id=cid, gate=gate_id, title=title, required=settings.level is Level.REQUIRED,
             status=status, summary=summary, findings=findings, skipped=result.skipped,
             tools=result.tools, evidence=result.evidence, deferrals=records,
-            duration_s=round(duration, 3))
+            duration_s=round(duration, 3), meta=meta)
 
     reports: dict[str, CheckReport] = {}
     for cid, (result, duration) in results.items():
@@ -207,23 +227,23 @@ def run_gate(
             # The changed lines are computed while the checks run; only marking waits for them.
             lines_future = pool.submit(_changed_lines_or_none, inventory.root, options) if diff_mode else None
             futures = {}
-            for cid in to_run:
-                ctx = CheckContext(inventory=inventory, config=config,
-                                   settings=config.settings(cid).options, options=options, shared=shared)
-                runner_pool = pool if cid in SCANNER_CHECKS else in_process
-                futures[runner_pool.submit(_run_one, cid, ctx)] = cid
+            for check, parsed in to_run:
+                ctx = CheckContext(inventory=inventory, config=config, settings=parsed, options=options,
+                                   shared=shared)
+                runner_pool = pool if check.waits_on_scanner else in_process
+                futures[runner_pool.submit(_run_one, check, ctx)] = check
             for fut in cf.as_completed(futures):
-                cid = futures[fut]
+                check = futures[fut]
                 result, duration = fut.result()
                 lines = None
-                if lines_future is not None and cid in DIFF_AWARE_CHECKS:
+                if lines_future is not None and check.diff_aware:
                     lines, why = lines_future.result()
                     if lines is None and why and not diff_warnings:
                         diff_warnings.append(f"Could not compute the changed lines ({why}); every finding of "
                                              "the diff-aware checks counts as new.")
-                reports[cid] = finish(cid, result, duration, lines)
+                reports[check.id] = finish(check.id, result, duration, lines)
                 if progress:
-                    progress(reports[cid])
+                    progress(reports[check.id])
 
     gates = []
     for g in GATES:

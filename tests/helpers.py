@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 from typing import Mapping, Optional, Union
 
-from gate.checks.interface import CheckContext, RunOptions, SharedWork
+from gate.checks.interface import RunOptions, check_context
 from gate.checks.registry import load_check
 from gate.config import Config, build_config, load_config_text
 from gate.inventory import build_inventory
@@ -66,9 +66,8 @@ def run_check(check_id: str, root: Path, *, config: Optional[str] = None,
     """
     cfg = config_from(config)
     inventory = build_inventory(root, max_file_size=cfg.max_file_size, exclude=cfg.exclude)
-    ctx = CheckContext(inventory=inventory, config=cfg, settings=cfg.settings(check_id).options,
-                       options=options or RunOptions(today=TODAY), shared=SharedWork())
-    return load_check(check_id).run(ctx)
+    check = load_check(check_id)
+    return check.run(check_context(check, inventory, cfg, options=options or RunOptions(today=TODAY)))
 
 
 def run_all(root: Path, *, config: Optional[str] = None, options: Optional[RunOptions] = None,

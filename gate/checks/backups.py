@@ -7,7 +7,7 @@ restored is a theory; a tested restore is evidence". Reads the repository and
 **A backup mechanism** is any of:
 
 * a script or workflow whose file name contains ``backup`` (test code does not count) and that
-  does more than nothing (:func:`gate.checks.ops_evidence.script_has_content`);
+  does more than nothing (:func:`gate.checks.evidence.script_has_content`);
 * a workflow whose ``name:`` or a job whose id or ``name:`` contains ``backup``, with steps;
 * a non-comment line of a script, workflow, Makefile, Terraform or Kubernetes file running a
   backup command or declaring managed backups (:data:`BACKUP_COMMANDS`);
@@ -31,11 +31,11 @@ not a mechanism (docs are not scanned for commands).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from gate.checks.interface import Check, CheckContext
-from gate.checks.ops_evidence import absence_note, command_notes, dated_evidence, literal_index, named_scripts
-from gate.checks.workflows import WorkflowSet, load_workflows, named_jobs
+from gate.checks.evidence import absence_note, command_notes, dated_evidence, named_scripts
+from gate.checks.interface import Check, CheckContext, option
+from gate.checks.workflows import GITHUB_WORKFLOW_GLOBS, WorkflowSet, named_jobs
 from gate.model import CheckResult, Finding, Severity
 from gate.redact import redact
 
@@ -76,7 +76,15 @@ RESTORE_KEYWORDS = ("restore", "gcloud", "borg", "wal-g", "barman", "xtrabackup"
 """Every match of :data:`RESTORE_COMMANDS` contains one of these (lower-case)."""
 
 
-def _evidence(context: CheckContext, wset: WorkflowSet, name: "re.Pattern[str]",
+@dataclass(frozen=True)
+class BackupsSettings:
+    """``checks.backups`` options (defaults: ``policies/profiles/default.yml``)."""
+
+    max_age_days: int = option("max-age-days", int)
+    """Days after which a declared restore test (``evidence.restore-tested.date``) is stale."""
+
+
+def _evidence(context: CheckContext[BackupsSettings], wset: WorkflowSet, name: "re.Pattern[str]",
               commands: "re.Pattern[str]", label: str,
               keywords: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """(evidence notes, empty candidates) from scripts and workflow jobs named like ``name`` and
@@ -85,21 +93,26 @@ def _evidence(context: CheckContext, wset: WorkflowSet, name: "re.Pattern[str]",
     wf_paths = [w.path for w in wset.workflows] + [p.path for p in wset.problems]
     notes, empty = named_scripts(context.inventory, name, label, exclude=wf_paths)
     notes += [f"{label} job {wf.path}:{job.line} (job {job.id})" for wf, job, _ in named_jobs(wset, name)]
-    notes += command_notes(context.inventory, commands, label, keywords, literal_index(context))
+    notes += command_notes(context.inventory, commands, label, keywords, context.text_index)
     return notes, empty
 
 
-class BackupsCheck(Check):
+class BackupsCheck(Check[BackupsSettings]):
     """``backups``: see the module docstring for what counts and each finding."""
 
     id = "backups"
+    settings_type = BackupsSettings
 
-    def run(self, context: CheckContext) -> CheckResult:
+    def index_words(self, settings: BackupsSettings) -> frozenset[str]:
+        """The backup and restore command keywords."""
+        return frozenset(BACKUP_KEYWORDS + RESTORE_KEYWORDS)
+
+    def run(self, context: CheckContext[BackupsSettings]) -> CheckResult:
         inv = context.inventory
-        max_age = int(context.setting("max-age-days", 90))
+        max_age = context.settings.max_age_days
         findings: list[Finding] = []
 
-        wset = load_workflows(context)
+        wset = context.workflows(GITHUB_WORKFLOW_GLOBS)
         backup, empty_backup = _evidence(context, wset, BACKUP_NAME, BACKUP_COMMANDS, "backup", BACKUP_KEYWORDS)
         declared = context.config.evidence.get("backups")
         if hasattr(declared, "get") and declared.get("mechanism"):
@@ -112,13 +125,10 @@ class BackupsCheck(Check):
             findings.append(Finding(
                 "no-backup-mechanism", f"No backup mechanism found: no backup script or workflow, no backup "
                                        f"command, nothing declared under evidence.backups{extra}.",
-                severity=Severity.HIGH,
-                remediation="Add the script or workflow that takes backups, or declare the managed mechanism "
-                            "under `evidence.backups.mechanism` in readiness.yml."))
+                severity=Severity.HIGH, remediation=self.remediation("no-backup-mechanism")))
 
         restore, empty_restore = _evidence(context, wset, RESTORE_NAME, RESTORE_COMMANDS, "restore", RESTORE_KEYWORDS)
-        remediation = (f"Restore a backup into a scratch environment, then set `evidence.restore-tested.date` "
-                       f"to that day (at most {max_age} days ago).")
+        remediation = self.remediation("restore-test-stale", max_age_days=max_age)
         dated = dated_evidence(context, "restore-tested", what="restore test", max_age_days=max_age,
                                stale_rule="restore-test-stale", remediation=remediation)
         if dated.fresh:
@@ -131,9 +141,7 @@ class BackupsCheck(Check):
             findings.append(Finding(
                 "no-restore-test", f"No restore test found: no restore script, workflow or command, and no "
                                    f"evidence.restore-tested date{extra}.",
-                severity=Severity.HIGH,
-                remediation="Add a script or scheduled workflow that restores the latest backup and checks it, or "
-                            "test a restore and record `evidence.restore-tested.date` in readiness.yml."))
+                severity=Severity.HIGH, remediation=self.remediation("no-restore-test")))
         evidence = tuple(backup + restore)
         return CheckResult.from_findings(
             findings, pass_summary="backup mechanism and a restore test found", evidence=evidence,

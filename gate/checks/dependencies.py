@@ -26,11 +26,12 @@ from __future__ import annotations
 import time
 import urllib.parse
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Optional
 
 from packaging.version import InvalidVersion, Version
 
-from gate.checks.interface import Check, CheckContext
+from gate.checks.interface import Check, CheckContext, option, strings
 from gate.deps import BAD_FILE, BAD_INCLUDE, UNAUDITABLE, UNPINNED, Pin, Unauditable, discover
 from gate.deps.advisories import Rating, rate_advisories
 from gate.model import CheckResult, Finding, Severity, SkippedPath, ToolInfo
@@ -41,32 +42,48 @@ FAIL_ON = {"any": Severity.INFO, "low": Severity.LOW, "medium": Severity.MEDIUM,
            "high": Severity.HIGH, "critical": Severity.CRITICAL}
 """``fail-on`` value -> lowest blocking severity (``any``: every advisory blocks)."""
 
-_REMEDIATION = {
-    UNPINNED: "Pin it exactly (name==version), or lock the project (pip-compile, uv lock, poetry lock) and "
-              "commit the lockfile.",
-    UNAUDITABLE: "Depend on a released version from a package index, pinned with ==, or defer this finding "
-                 "with an approved, expiring deferral.",
-    BAD_INCLUDE: "Keep included requirements files inside the repository, or inline their pins.",
-    BAD_FILE: "Fix the file so it parses (tomllib / json), or exclude it in checks.dependencies.exclude.",
-}
+_INPUT_RULES = frozenset({UNPINNED, UNAUDITABLE, BAD_INCLUDE, BAD_FILE})
+"""Finding rules about inputs that could not be audited (their words: ``policies/checks/dependencies.yml``);
+every other rule id is an advisory id."""
 
 
-class DependenciesCheck(Check):
+@dataclass(frozen=True)
+class DependenciesSettings:
+    """``checks.dependencies`` options (defaults: ``policies/profiles/default.yml``)."""
+
+    timeout: float = option("timeout", float)
+    """Seconds pip-audit may run."""
+    fail_on: str = option("fail-on", str)
+    """Lowest blocking severity (a key of :data:`FAIL_ON`)."""
+    vulnerability_service: str = option("vulnerability-service", str)
+    """``osv`` or ``pypi``."""
+    ignore: tuple[str, ...] = option("ignore", strings, absent=())
+    """Advisory ids (or aliases) left out entirely."""
+    exclude: tuple[str, ...] = option("exclude", strings, absent=())
+    """Globs of dependency files not audited."""
+    osv_url: Optional[str] = option("osv-url", str, absent=None)
+    """Base URL of an OSV API mirror; None: pip-audit's default service."""
+
+
+class DependenciesCheck(Check[DependenciesSettings]):
     """``dependencies``: pip-audit over the repository's exact pins; unpinned inputs are findings."""
 
     id = "dependencies"
+    settings_type = DependenciesSettings
+    waits_on_scanner = True
 
-    def run(self, context: CheckContext) -> CheckResult:
+    def run(self, context: CheckContext[DependenciesSettings]) -> CheckResult:
         started = time.monotonic()
-        timeout = float(context.setting("timeout", 600))
-        fail_on = str(context.setting("fail-on", "any"))
-        service = str(context.setting("vulnerability-service", "osv"))
-        ignore = {str(i).upper() for i in context.setting("ignore", [])}
-        exclude = list(context.setting("exclude", []))
+        s = context.settings
+        timeout = s.timeout
+        fail_on = s.fail_on
+        service = s.vulnerability_service
+        ignore = {i.upper() for i in s.ignore}
+        exclude = list(s.exclude)
         if fail_on not in FAIL_ON:
             return CheckResult.errored(f"checks.dependencies.fail-on: unknown value {fail_on!r}; use one of "
                                        f"{', '.join(FAIL_ON)}")
-        configured_url = context.options.osv_url or context.settings.get("osv-url")
+        configured_url = context.options.osv_url or s.osv_url
         if configured_url and urllib.parse.urlsplit(str(configured_url)).scheme not in ("http", "https"):
             return CheckResult.errored("checks.dependencies.osv-url (or --osv-url / READINESS_GATE_OSV_URL) must be "
                                        "an http(s) URL of an OSV API, e.g. https://osv.internal.example")
@@ -77,7 +94,8 @@ class DependenciesCheck(Check):
             return CheckResult.not_applicable(
                 "no Python dependency files (requirements*.txt, pyproject.toml, poetry.lock, uv.lock, "
                 "Pipfile.lock, pylock.toml)")
-        findings = [_unauditable_finding(u) for u in found.unauditable]
+        remedy = {rule: self.remediation(rule) for rule in _INPUT_RULES}
+        findings = [_unauditable_finding(u, remedy) for u in found.unauditable]
         skipped = tuple(SkippedPath(what, reason) for what, reason in found.skipped)
         evidence = [f"read {p}" for p in found.files]
 
@@ -101,7 +119,7 @@ class DependenciesCheck(Check):
         ignored: set[str] = set()
         for dep in audit.dependencies:
             if dep.skip_reason is not None:
-                findings.append(_skipped_by_tool(dep, by_key[(dep.name, dep.version)]))
+                findings.append(_skipped_by_tool(dep, by_key[(dep.name, dep.version)], remedy[UNAUDITABLE]))
                 continue
             for vuln in dep.vulns:
                 if ignore & {vuln.id.upper(), *(a.upper() for a in vuln.aliases)}:
@@ -121,8 +139,8 @@ class DependenciesCheck(Check):
         evidence.append(f"audited {len(by_key)} pinned dependencies with pip-audit ({service}"
                         + (f", OSV at {osv_base}" if service == "osv" else "") + ")")
         evidence.extend(f"ignored {i} (checks.dependencies.ignore)" for i in sorted(ignored))
-        blocking_vulns = sum(1 for f in findings if f.blocking and f.rule not in _REMEDIATION)
-        unaudited = sum(1 for f in findings if f.rule in _REMEDIATION)
+        blocking_vulns = sum(1 for f in findings if f.blocking and f.rule not in _INPUT_RULES)
+        unaudited = sum(1 for f in findings if f.rule in _INPUT_RULES)
         below = sum(1 for f in findings if not f.blocking)
         pass_summary = f"{len(by_key)} pinned dependencies audited, no known vulnerability"
         if below:
@@ -144,7 +162,7 @@ def _summary(vulnerable: int, advisories: int, unaudited: int, audited: int) -> 
     return text + (f" ({audited} pins audited)" if audited else "")
 
 
-def _unauditable_finding(u: Unauditable) -> Finding:
+def _unauditable_finding(u: Unauditable, remedy: dict[str, str]) -> Finding:
     if u.rule == BAD_INCLUDE:
         message = f"Include '{u.spec}' {u.reason}."
     elif u.rule == BAD_FILE:
@@ -154,17 +172,17 @@ def _unauditable_finding(u: Unauditable) -> Finding:
     else:
         message = f"'{u.spec}' {u.reason}: it cannot be audited."
     return Finding(rule=u.rule, message=message, path=u.path, line=u.line, severity=Severity.MEDIUM,
-                   fingerprint=f"{u.rule}:{u.path}:{u.spec}", remediation=_REMEDIATION[u.rule],
+                   fingerprint=f"{u.rule}:{u.path}:{u.spec}", remediation=remedy[u.rule],
                    aliases=(u.name,) if u.name else ())
 
 
-def _skipped_by_tool(dep: AuditedDependency, pins: list[Pin]) -> Finding:
+def _skipped_by_tool(dep: AuditedDependency, pins: list[Pin], remediation: str) -> Finding:
     first = pins[0] if pins else None
     return Finding(
         rule=UNAUDITABLE,
         message=f"pip-audit could not audit {dep.name}=={dep.version}: {dep.skip_reason}.",
         path=first.path if first else None, line=first.line if first else None, severity=Severity.MEDIUM,
-        fingerprint=f"{UNAUDITABLE}:{dep.name}=={dep.version}", remediation=_REMEDIATION[UNAUDITABLE],
+        fingerprint=f"{UNAUDITABLE}:{dep.name}=={dep.version}", remediation=remediation,
         aliases=(dep.name, f"{dep.name}=={dep.version}"))
 
 

@@ -27,11 +27,10 @@ a load test.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from gate.checks.interface import Check, CheckContext
-from gate.checks.ops_evidence import (SCRIPT_SUFFIXES, command_notes, dated_evidence, is_vendored, literal_index,
-                                      read_text_or_none)
+from gate.checks.evidence import SCRIPT_SUFFIXES, command_notes, dated_evidence, is_vendored, read_text_or_none
+from gate.checks.interface import Check, CheckContext, option
 from gate.inventory import FileEntry
 from gate.model import CheckResult, Finding, Severity
 
@@ -86,20 +85,33 @@ _DEFINITION_LITERAL = {".py": "locust", ".js": "k6", ".mjs": "k6", ".cjs": "k6",
 
 DEFINITION_LITERALS = tuple(sorted({lit.lower() for suffix, lit in _DEFINITION_LITERAL.items()
                                     if suffix in SCRIPT_SUFFIXES}))
-"""The definition literals of script kinds, lower-case, asked of the shared literal index
-(:func:`gate.checks.ops_evidence.literal_index`), which the command search fills anyway."""
+"""The definition literals of script kinds, lower-case, asked of the run's text index
+(:class:`gate.textindex.LiteralIndex`), which the command search fills anyway."""
 
 
-class LoadTestCheck(Check):
+@dataclass(frozen=True)
+class LoadTestSettings:
+    """``checks.load-test`` options (defaults: ``policies/profiles/default.yml``)."""
+
+    max_age_days: int = option("max-age-days", int)
+    """Days after which a declared load test (``evidence.load-tested.date``) is stale."""
+
+
+class LoadTestCheck(Check[LoadTestSettings]):
     """``load-test``: see the module docstring for what counts and each finding."""
 
     id = "load-test"
+    settings_type = LoadTestSettings
 
-    def run(self, context: CheckContext) -> CheckResult:
+    def index_words(self, settings: LoadTestSettings) -> frozenset[str]:
+        """The load-test command keywords and the definition literals."""
+        return frozenset(LOAD_KEYWORDS + DEFINITION_LITERALS)
+
+    def run(self, context: CheckContext[LoadTestSettings]) -> CheckResult:
         inv = context.inventory
-        max_age = int(context.setting("max-age-days", 180))
+        max_age = context.settings.max_age_days
         evidence: list[str] = []
-        index = literal_index(context)
+        index = context.text_index
         for e in inv.files:
             suffix = e.suffix
             if e.is_binary or suffix not in _SUFFIXES or is_vendored(e.path):
@@ -121,8 +133,7 @@ class LoadTestCheck(Check):
         findings: list[Finding] = []
         dated = dated_evidence(
             context, "load-tested", what="load test", max_age_days=max_age, stale_rule="load-test-stale",
-            remediation=f"Run a load test at the projected peak and record `evidence.load-tested` with its date "
-                        f"(at most {max_age} days ago) and the peak it held.")
+            remediation=self.remediation("load-test-stale", max_age_days=max_age))
         if dated.fresh:
             peak = context.config.evidence["load-tested"].get("peak")
             evidence.append(f"{dated.note}, peak {' '.join(str(peak).split())[:200]}")
@@ -132,9 +143,7 @@ class LoadTestCheck(Check):
             findings.append(Finding(
                 "no-load-test", "No load test found: no locust, k6, Artillery, JMeter, Gatling or vegeta "
                                 "definition, no load-test command, and no evidence.load-tested declaration.",
-                severity=Severity.MEDIUM,
-                remediation="Add a load test (e.g. tests/load/locustfile.py) for the projected peak, or declare "
-                            "`evidence.load-tested` with its date and peak in readiness.yml."))
+                severity=Severity.MEDIUM, remediation=self.remediation("no-load-test")))
         return CheckResult.from_findings(
             findings, pass_summary=f"load tests found ({len(evidence)} piece(s) of evidence)",
             fail_summary="no load test" if any(f.rule == "no-load-test" for f in findings) else "load test stale",

@@ -25,9 +25,10 @@ repository, or over the size cap, is skipped and listed, never read.
 from __future__ import annotations
 
 import re
-from typing import Mapping, Optional, Sequence
+from dataclasses import dataclass
+from typing import Mapping, Optional
 
-from gate.checks.interface import Check, CheckContext
+from gate.checks.interface import Check, CheckContext, option, strings, word_lists
 from gate.checks.markdown_docs import (LineBudget, first_match, front_matter, parse_rst_headings,
                                        parse_sections, skipped_matching, words)
 from gate.inventory import FileEntry, InventoryError, match_globs
@@ -35,16 +36,6 @@ from gate.model import CheckResult, Finding, Severity, SkippedPath
 
 README_NAMES = ("README.md", "README.markdown", "README.rst", "README.txt", "README")
 """Root README names, in the order GitHub prefers when several exist."""
-
-DEFAULT_PATHS = ("docs/**/*.md", "docs/**/*.markdown", "docs/**/*.rst", "!docs/blog/**", "!docs/**/blog/**")
-"""Used only when the profile gives no ``paths`` (the default profile does)."""
-
-DEFAULT_TOPICS: Mapping[str, Sequence[str]] = {
-    "deploy": ("deploy", "deployment"), "configuration": ("configuration", "config"),
-    "logs": ("logs", "logging"), "dependencies": ("dependencies",),
-    "backups": ("backups", "backup"), "failure-modes": ("failure modes", "troubleshooting"),
-}
-"""Used only when the profile gives no ``topics`` (the default profile does)."""
 
 MAX_HEADING_SHOWN = 60
 """Characters of a heading quoted in evidence."""
@@ -70,17 +61,27 @@ NOT_TOPIC_PHRASES = re.compile(r"\b(?:log(?:ging|ged)?[ \t-]+in(?:to)?|log(?:gin
 """Phrases removed from a heading before matching: signing in and out is not about logs."""
 
 
-class OperationsDocsCheck(Check):
+@dataclass(frozen=True)
+class OperationsDocsSettings:
+    """``checks.operations-docs`` options (defaults: ``policies/profiles/default.yml``)."""
+
+    paths: tuple[str, ...] = option("paths", strings)
+    """Globs of documentation examined besides the root README (blog posts and changelogs left out)."""
+    topics: Mapping[str, tuple[str, ...]] = option("topics", word_lists)
+    """Topic -> heading words (an empty list drops a topic the profile requires: profiles merge
+    key by key)."""
+
+
+class OperationsDocsCheck(Check[OperationsDocsSettings]):
     """``operations-docs``: README and docs/ headings cover every operations topic."""
 
     id = "operations-docs"
+    settings_type = OperationsDocsSettings
 
-    def run(self, context: CheckContext) -> CheckResult:
+    def run(self, context: CheckContext[OperationsDocsSettings]) -> CheckResult:
         inv = context.inventory
-        paths = tuple(context.setting("paths", list(DEFAULT_PATHS)))
-        # An empty synonym list drops a topic the profile requires (profiles merge key by key).
-        topics: Mapping[str, Sequence[str]] = {
-            k: v for k, v in context.setting("topics", DEFAULT_TOPICS).items() if v}
+        paths = context.settings.paths
+        topics = context.settings.topics
 
         readme: Optional[str] = next((n for n in README_NAMES if inv.get(n) is not None), None)
         # The root README always counts; ``paths`` globs add documentation beside it. (A bare
@@ -118,8 +119,7 @@ class OperationsDocsCheck(Check):
         if readme is None:
             findings.append(Finding(
                 "missing-readme", "There is no README at the repository root.",
-                severity=Severity.MEDIUM, fingerprint="missing-readme",
-                remediation="Add README.md saying what the service does and how to run, deploy and operate it."))
+                severity=Severity.MEDIUM, fingerprint="missing-readme", remediation=self.remediation("missing-readme")))
         where = readme or (docs[0].path if docs else None)
         for topic, synonyms in topics.items():
             if topic in covered:
@@ -130,8 +130,7 @@ class OperationsDocsCheck(Check):
                 f"No heading with content in the documentation ({len(docs)} file{'s' if len(docs) != 1 else ''}: "
                 f"README, docs/) covers `{topic}` (looked for: {', '.join(accepted[:6])}).",
                 path=where, severity=Severity.LOW, fingerprint=f"missing-topic:{topic}", aliases=(topic,),
-                remediation=f"Add a `## {topic.replace('-', ' ').capitalize()}` section to the README or a page "
-                            "under docs/ with the facts an operator needs."))
+                remediation=self.remediation("missing-topic", heading=topic.replace("-", " ").capitalize())))
 
         skipped: tuple[SkippedPath, ...] = skipped_matching(
             inv, lambda p: p in README_NAMES or match_globs(p, paths))

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Optional
 
-from gate.checks.interface import Check, CheckContext
+from gate.checks.interface import Check, CheckContext, NoSettings
 from gate.config import Config
 from gate.inventory import InventoryError
 from gate.model import CheckResult, Finding, Severity, SkippedPath
@@ -137,12 +137,12 @@ def _config_path(config: Config) -> Optional[str]:
     return None if PurePosixPath(config.source).is_absolute() else config.source
 
 
-class OwnershipCheck(Check):
+class OwnershipCheck(Check[NoSettings]):
     """``ownership``: owners named and a CODEOWNERS file covering the repository."""
 
     id = "ownership"
 
-    def run(self, context: CheckContext) -> CheckResult:
+    def run(self, context: CheckContext[NoSettings]) -> CheckResult:
         findings: list[Finding] = []
         evidence: list[str] = []
         self._owners(context.config, findings, evidence)
@@ -158,7 +158,7 @@ class OwnershipCheck(Check):
             findings.append(Finding(
                 "missing-codeowners", f"No CODEOWNERS file in .github/, the root or docs/{why}.",
                 severity=Severity.MEDIUM, fingerprint="missing-codeowners",
-                remediation="Add .github/CODEOWNERS with a catch-all rule such as `* @org/team`."))
+                remediation=self.remediation("missing-codeowners")))
         else:
             try:
                 text = inv.read_text(chosen)
@@ -173,8 +173,7 @@ class OwnershipCheck(Check):
             fail_summary=", ".join(sorted({f.rule for f in findings})),
             evidence=tuple(evidence), skipped=tuple(skipped))
 
-    @staticmethod
-    def _owners(config: Config, findings: list[Finding], evidence: list[str]) -> None:
+    def _owners(self, config: Config, findings: list[Finding], evidence: list[str]) -> None:
         path = _config_path(config)
         if config.source is None or not config.owners:
             what = "There is no readiness.yml" if config.source is None else f"{config.source} names no `owners`"
@@ -182,7 +181,7 @@ class OwnershipCheck(Check):
             findings.append(Finding(
                 "no-owners", f"{what}, so nobody is named as owning the service in production.",
                 path=path, line=loc.line if loc else None, severity=Severity.HIGH, fingerprint="no-owners",
-                remediation="Add `owners:` to readiness.yml with the team that is paged (e.g. `- \"@org/team\"`)."))
+                remediation=self.remediation("no-owners")))
             return
         good = []
         for i, owner in enumerate(config.owners):
@@ -195,12 +194,11 @@ class OwnershipCheck(Check):
                 "invalid-owner", f"Owner `{shown}` is not a GitHub login, team or e-mail address.",
                 path=path, line=loc.line if loc else None, severity=Severity.LOW,
                 fingerprint=f"invalid-owner:{i}",
-                remediation="Write owners as `@user`, `@org/team` or an e-mail address."))
+                remediation=self.remediation("invalid-owner")))
         if good:
             evidence.append(f"owners: {', '.join(good[:5])}{' ...' if len(good) > 5 else ''}")
 
-    @staticmethod
-    def _codeowners(path: str, text: str, findings: list[Finding], evidence: list[str]) -> None:
+    def _codeowners(self, path: str, text: str, findings: list[Finding], evidence: list[str]) -> None:
         rules, problems = parse_codeowners(text)
         for n, problem in enumerate(problems[:MAX_SYNTAX_FINDINGS]):
             more = len(problems) - MAX_SYNTAX_FINDINGS
@@ -209,7 +207,7 @@ class OwnershipCheck(Check):
                 "codeowners-syntax", f"{path}:{problem.line}: {problem.message}; GitHub skips this line{extra}.",
                 path=path, line=problem.line, severity=Severity.MEDIUM,
                 fingerprint=f"codeowners-syntax:{path}:{problem.line}",
-                remediation="Fix the line so GitHub applies it (see GitHub's CODEOWNERS syntax documentation)."))
+                remediation=self.remediation("codeowners-syntax")))
         catch_all = [r for r in rules if r.pattern in CATCH_ALL_PATTERNS]
         # Last match wins: the last catch-all decides the default owner of every file.
         if catch_all and catch_all[-1].owners:
@@ -229,4 +227,4 @@ class OwnershipCheck(Check):
         findings.append(Finding(
             "codeowners-partial-coverage", message, path=path, line=line, severity=Severity.MEDIUM,
             fingerprint=f"codeowners-partial-coverage:{path}",
-            remediation="Add a default rule `* @org/team` at the top of CODEOWNERS so every file has an owner."))
+            remediation=self.remediation("codeowners-partial-coverage")))

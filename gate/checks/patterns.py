@@ -1,6 +1,8 @@
-"""``insecure-patterns`` and ``error-handling``: semgrep with the rules in ``policies/semgrep``.
+"""The two semgrep checks, ``insecure-patterns`` and ``error-handling``: semgrep with the rules in
+``policies/semgrep``. This module holds both (they are one scan judged twice), which is why its
+name is not a check id.
 
-Both checks share ONE semgrep run per gate run (``context.shared.once("semgrep", ...)``):
+Both checks share ONE semgrep run per gate run (:attr:`gate.checks.interface.SharedWork.semgrep_scan`):
 whichever check runs first scans the union of both checks' files with every rule, and each
 check then keeps the matches whose rule says it belongs to it (``metadata.readiness-check``) and
 whose file is in its own scope. Both checks compute the same plan from the configuration, so the
@@ -26,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
-from gate.checks.interface import Check, CheckContext
+from gate.checks.interface import Check, CheckContext, option, parse_options, strings
 from gate.config import Config
 from gate.inventory import Inventory, InventoryError, match_globs
 from gate.model import CheckResult, Finding, Level, SkippedPath, ToolInfo
@@ -37,17 +39,24 @@ from gate.scanners.process import ToolError
 CHECK_IDS = ("insecure-patterns", "error-handling")
 """The two checks served by the shared semgrep scan, in a fixed order."""
 
-SHARED_KEY = "semgrep"
-"""Key of the shared scan in :class:`gate.checks.interface.SharedWork`."""
-
 PYTHON_SUFFIXES = (".py", ".pyw")
 """File extensions semgrep parses as Python (our rules are Python-only)."""
 
-DEFAULT_TIMEOUT_S = 900.0
-"""Seconds for the whole scan when neither check sets ``timeout`` (the default profile says 900)."""
-
 SHEBANG_SNIFF_BYTES = 128
 """How much of an extensionless file is read to look for a ``#!...python`` line."""
+
+
+@dataclass(frozen=True)
+class PatternSettings:
+    """``checks.insecure-patterns`` / ``checks.error-handling`` options (defaults:
+    ``policies/profiles/default.yml``)."""
+
+    inline_suppressions: bool = option("inline-suppressions", bool)
+    """Honour ``nosemgrep`` comments."""
+    timeout: float = option("timeout", float)
+    """Seconds the shared scan may run (the larger of the two checks' values)."""
+    exclude: tuple[str, ...] = option("exclude", strings)
+    """Globs of files not scanned."""
 
 
 @dataclass(frozen=True)
@@ -97,16 +106,15 @@ def plan_scan(inventory: Inventory, config: Config, changed: Optional[frozenset[
         settings = config.settings(cid)
         if settings.level is Level.OFF:
             continue
-        exclude = tuple(settings.options.get("exclude") or ())
-        scopes[cid] = frozenset(p for p in candidates if not match_globs(p, exclude))
-        timeout = settings.options.get("timeout")
-        timeouts.append(float(timeout) if timeout else DEFAULT_TIMEOUT_S)
+        parsed: PatternSettings = parse_options(PatternSettings, cid, settings.options)
+        scopes[cid] = frozenset(p for p in candidates if not match_globs(p, parsed.exclude))
+        timeouts.append(parsed.timeout)
     scan_paths = {}
     for scope in scopes.values():
         for p in scope:
             entry = inventory.get(p)
             scan_paths[p] = entry.target if entry is not None and entry.target else p
-    return ScanPlan(scopes, scan_paths, max(timeouts) if timeouts else DEFAULT_TIMEOUT_S)
+    return ScanPlan(scopes, scan_paths, max(timeouts, default=0.0))
 
 
 def run_shared_scan(context: CheckContext, plan: ScanPlan) -> semgrep.SemgrepScan:
@@ -126,13 +134,17 @@ def run_shared_scan(context: CheckContext, plan: ScanPlan) -> semgrep.SemgrepSca
         return semgrep.scan(inventory.root, plan.targets, config=policy_file("semgrep"),
                             timeout=plan.timeout, read_text=read_text)
 
-    return context.shared.once(SHARED_KEY, do_scan)
+    return context.shared.semgrep_scan.get(do_scan)
 
 
-class _SemgrepCheck(Check):
+class _SemgrepCheck(Check[PatternSettings]):
     """Shared logic: plan, shared scan, keep this check's matches, honour the settings."""
 
-    def run(self, context: CheckContext) -> CheckResult:
+    settings_type = PatternSettings
+    waits_on_scanner = True
+    diff_aware = True
+
+    def run(self, context: CheckContext[PatternSettings]) -> CheckResult:
         """Scan (or reuse the run's scan) and judge this check's matches.
 
         Returns ``error`` when semgrep fails (with its problem and what to do), ``skipped`` when
@@ -151,7 +163,7 @@ class _SemgrepCheck(Check):
         except ToolError as exc:
             return CheckResult.errored(
                 f"{exc} The {self.id} check could not run, so it does not pass.")
-        honour = bool(context.setting("inline-suppressions", False))
+        honour = context.settings.inline_suppressions
         scanned_for = {plan.scan_paths[p]: p for p in scope}
         findings: list[Finding] = []
         hidden = 0

@@ -5,14 +5,16 @@ explicitly, like pre-commit's ``all_languages.py``). Classes are named by dotted
 imported on first use, so ``readiness-gate list-checks`` and ``validate`` do not pay for
 importing every scanner adapter.
 
-Order matters: it is the order checks appear in within each gate.
+Order matters: it is the order checks appear in within each gate. A check's other facts live
+with the check (``docs/architecture.md``, "Where each fact lives"); a test keeps the ids here,
+the schema's, the default profile's and ``policies/checks/*.yml`` the same set.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from gate.checks.interface import Check
 from gate.exitcodes import UsageError
@@ -29,7 +31,7 @@ CHECKS: Mapping[str, str] = {
     # observability
     "observability": "gate.checks.observability:ObservabilityCheck",
     # deploy-and-rollback
-    "deploy-pipeline": "gate.checks.deploy:DeployPipelineCheck",
+    "deploy-pipeline": "gate.checks.deploy_pipeline:DeployPipelineCheck",
     "rollback": "gate.checks.rollback:RollbackCheck",
     # data-safety
     "backups": "gate.checks.backups:BackupsCheck",
@@ -68,7 +70,7 @@ def parse_ids(value: Optional[str], option: str) -> Optional[list[str]]:
     return ids
 
 
-def load_check(check_id: str) -> Check:
+def load_check(check_id: str) -> Check[Any]:
     """Instantiate the check ``check_id``.
 
     Raises:
@@ -82,3 +84,13 @@ def load_check(check_id: str) -> Check:
     if not isinstance(check, Check) or check.id != check_id:
         raise TypeError(f"{CHECKS[check_id]} is not the Check for {check_id!r}")
     return check
+
+
+def scanner_check_ids() -> frozenset[str]:
+    """Ids of the checks that wait on an external scanner (:attr:`Check.waits_on_scanner`:
+    secrets, dependencies and the two semgrep checks). Loads every check class.
+
+    Raises:
+        ImportError, AttributeError, TypeError: see :func:`load_check`.
+    """
+    return frozenset(cid for cid in CHECKS if load_check(cid).waits_on_scanner)

@@ -4,15 +4,20 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from gate.checks.interface import Check, CheckContext
+from gate.checks.interface import Check, CheckContext, NoSettings, option, strings
 from gate.inventory import InventoryError
 from gate.model import CheckResult, Finding, Severity
 
-SECURITY_POLICY_PATHS = ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md",
-                         "SECURITY.rst", "SECURITY.txt", ".github/SECURITY.rst")
-"""Where GitHub looks for a security policy (root, ``.github/``, ``docs/``; GitHub docs,
-"Adding a security policy to your repository")."""
+@dataclass(frozen=True)
+class SecurityPolicySettings:
+    """``checks.security-policy`` options (defaults: ``policies/profiles/default.yml``)."""
+
+    paths: tuple[str, ...] = option("paths", strings)
+    """Files accepted as the security policy, first found wins. The profile's: where GitHub
+    looks for one (root, ``.github/``, ``docs/``; GitHub docs, "Adding a security policy to your
+    repository")."""
 
 _REPORTING_ROUTE = re.compile(
     r"[\w.+-]+@[\w-]+\.[\w.-]+"                                    # an e-mail address
@@ -30,22 +35,22 @@ RENOVATE_PATHS = ("renovate.json", "renovate.json5", ".github/renovate.json", ".
 """Renovate's documented configuration file names (docs.renovatebot.com, "Configuration options")."""
 
 
-class SecurityPolicyCheck(Check):
+class SecurityPolicyCheck(Check[SecurityPolicySettings]):
     """``security-policy``: SECURITY.md present with a reporting route."""
 
     id = "security-policy"
+    settings_type = SecurityPolicySettings
 
-    def run(self, context: CheckContext) -> CheckResult:
+    def run(self, context: CheckContext[SecurityPolicySettings]) -> CheckResult:
         inv = context.inventory
-        paths = tuple(context.setting("paths", ())) or SECURITY_POLICY_PATHS
+        paths = context.settings.paths
         present = [p for p in paths if inv.get(p) is not None and not inv.get(p).is_binary]  # type: ignore[union-attr]
         if not present:
             skipped = [p for p in paths if inv.was_skipped(p)]
             why = f" ({', '.join(skipped)} exists but was skipped: see skipped paths)" if skipped else ""
             return CheckResult.from_findings(
                 [Finding("missing-security-policy", f"No security policy file{why}.",
-                         severity=Severity.MEDIUM,
-                         remediation="Add SECURITY.md saying how to report a vulnerability privately.")],
+                         severity=Severity.MEDIUM, remediation=self.remediation("missing-security-policy"))],
                 pass_summary="", fail_summary="no SECURITY.md")
         path = present[0]
         try:
@@ -54,26 +59,23 @@ class SecurityPolicyCheck(Check):
             return CheckResult.errored(str(exc))
         if not text.strip():
             finding = Finding("empty-security-policy", f"{path} is empty.", path=path, line=1,
-                              severity=Severity.MEDIUM,
-                              remediation="Say how to report a vulnerability: an e-mail address, a form, "
-                                          "or GitHub private vulnerability reporting.")
+                              severity=Severity.MEDIUM, remediation=self.remediation("empty-security-policy"))
             return CheckResult.from_findings([finding], pass_summary="", fail_summary=f"{path} is empty")
         if not _REPORTING_ROUTE.search(text):
             finding = Finding("no-reporting-route", f"{path} does not say how to report a vulnerability.",
                               path=path, line=1, severity=Severity.LOW,
-                              remediation="Add an e-mail address, a link to a form, or point to GitHub "
-                                          "private vulnerability reporting.")
+                              remediation=self.remediation("no-reporting-route"))
             return CheckResult.from_findings([finding], pass_summary="", fail_summary="no reporting route")
         return CheckResult.from_findings([], pass_summary=f"{path} gives a reporting route",
                                          evidence=(path,))
 
 
-class DependencyUpdatesCheck(Check):
+class DependencyUpdatesCheck(Check[NoSettings]):
     """``dependency-updates``: Dependabot or Renovate configured."""
 
     id = "dependency-updates"
 
-    def run(self, context: CheckContext) -> CheckResult:
+    def run(self, context: CheckContext[NoSettings]) -> CheckResult:
         inv = context.inventory
         for path in DEPENDABOT_PATHS:
             entry = inv.get(path)
@@ -86,7 +88,7 @@ class DependencyUpdatesCheck(Check):
             return CheckResult.from_findings(
                 [Finding("empty-dependabot-config", f"{path} has no `updates:` entry with a package-ecosystem.",
                          path=path, line=1, severity=Severity.LOW,
-                         remediation="Add an `updates:` entry per package ecosystem (pip, github-actions, docker).")],
+                         remediation=self.remediation("empty-dependabot-config"))],
                 pass_summary="", fail_summary="Dependabot config has no updates")
         for path in RENOVATE_PATHS:
             entry = inv.get(path)
@@ -98,6 +100,5 @@ class DependencyUpdatesCheck(Check):
                                              evidence=("package.json",))
         return CheckResult.from_findings(
             [Finding("no-dependency-updates", "Neither Dependabot nor Renovate is configured.",
-                     severity=Severity.LOW,
-                     remediation="Add .github/dependabot.yml (or renovate.json).")],
+                     severity=Severity.LOW, remediation=self.remediation("no-dependency-updates"))],
             pass_summary="", fail_summary="no Dependabot or Renovate configuration")

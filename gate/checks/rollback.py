@@ -6,8 +6,8 @@ Python migrations are parsed with :mod:`ast`, never imported.
 **A rollback path** is any of (each match is listed in ``CheckResult.evidence``):
 
 * a script whose file name contains ``rollback`` / ``roll-back`` (any script kind, see
-  :data:`gate.checks.ops_evidence.SCRIPT_SUFFIXES`; test files do not count) and that does more
-  than nothing (:func:`gate.checks.ops_evidence.script_has_content`: an empty file, a shebang
+  :data:`gate.checks.evidence.SCRIPT_SUFFIXES`; test files do not count) and that does more
+  than nothing (:func:`gate.checks.evidence.script_has_content`: an empty file, a shebang
   and comments, ``set -e``/``exit 0``/``echo TODO`` are not a rollback);
 * a target whose name contains ``rollback`` with a recipe or prerequisites in a Makefile
   (``Makefile``, ``makefile``, ``GNUmakefile``, ``*.mk``), a justfile or a Taskfile;
@@ -46,16 +46,15 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Optional
 
-from gate.checks.interface import Check, CheckContext
+from gate.checks.evidence import (ROLLBACK_NAME, absence_note, command_notes, is_test_path, is_trivial_statement,
+                                  is_vendored, named_scripts, read_text_or_none, script_has_content)
+from gate.checks.interface import Check, CheckContext, option, strings
 from gate.checks.markdown_docs import LineBudget, front_matter, heading_matches, parse_sections
-from gate.checks.ops_evidence import (ROLLBACK_NAME, absence_note, command_notes, is_test_path, is_trivial_statement,
-                                      is_vendored, literal_index, named_scripts, read_text_or_none,
-                                      script_has_content)
-from gate.checks.workflows import WorkflowSet, load_workflows, named_jobs
+from gate.checks.workflows import GITHUB_WORKFLOW_GLOBS, WorkflowSet, named_jobs
 from gate.config import ConfigError, parse_yaml
 from gate.inventory import FileEntry, Inventory, match_globs
 from gate.model import CheckResult, Finding, Severity
@@ -73,14 +72,18 @@ Vercel, Fly.io): a script or workflow step running one is a rollback path."""
 ROLLBACK_KEYWORDS = ("rollback", "undo")
 """Every match of :data:`ROLLBACK_COMMANDS` contains one of these (lower-case)."""
 
-DEFAULT_MIGRATION_GLOBS: tuple[str, ...] = (
-    "**/migrations/**", "**/migration/**", "**/alembic/**", "**/versions/*.py", "**/migrate/**",
-    "**/db/**/*.sql", "**/*.up.sql", "**/V*__*.sql",
-)
-"""Default ``migration-paths``: where Alembic (``alembic/versions``, Flask-Migrate's
-``migrations/versions``), Django (``<app>/migrations``), golang-migrate/sqlx, dbmate
-(``db/migrations``), goose and Flyway (``db/migration``) keep migrations. Files are recognised
-by content, so a broad glob costs time, not false findings."""
+@dataclass(frozen=True)
+class RollbackSettings:
+    """``checks.rollback`` options (defaults: ``policies/profiles/default.yml``)."""
+
+    require_reversible_migrations: bool = option("require-reversible-migrations", bool)
+    """Irreversible migrations block (else they are reported, not blocking)."""
+    migration_paths: tuple[str, ...] = option("migration-paths", strings)
+    """Globs of migration files. The profile's cover where Alembic (``alembic/versions``,
+    Flask-Migrate's ``migrations/versions``), Django (``<app>/migrations``), golang-migrate/sqlx,
+    dbmate (``db/migrations``), goose and Flyway (``db/migration``) keep migrations. Files are
+    recognised by content, so a broad glob costs time, not false findings."""
+
 
 MAKEFILE_NAMES = ("Makefile", "makefile", "GNUmakefile")
 JUSTFILE_NAMES = ("justfile", "Justfile", ".justfile")
@@ -94,41 +97,44 @@ _TASK_FILE_NAMES = frozenset(MAKEFILE_NAMES + JUSTFILE_NAMES + TASKFILE_NAMES)
 _CHANGELOG = re.compile(r"^(?:changelog|changes|history|news|release[-_ ]?notes)", re.IGNORECASE)
 
 
-class RollbackCheck(Check):
+class RollbackCheck(Check[RollbackSettings]):
     """``rollback``: see the module docstring for what counts and each finding."""
 
     id = "rollback"
+    settings_type = RollbackSettings
 
-    def run(self, context: CheckContext) -> CheckResult:
+    def index_words(self, settings: RollbackSettings) -> frozenset[str]:
+        """The rollback command keywords."""
+        return frozenset(ROLLBACK_KEYWORDS)
+
+    def run(self, context: CheckContext[RollbackSettings]) -> CheckResult:
         inv = context.inventory
         findings: list[Finding] = []
 
-        wset = load_workflows(context)
+        wset = context.workflows(GITHUB_WORKFLOW_GLOBS)
         # Workflow files are judged as workflows (a rollback job with steps), not as scripts.
         evidence, empty = named_scripts(inv, ROLLBACK_NAME, "rollback",
                                         exclude=[w.path for w in wset.workflows] + [p.path for p in wset.problems])
         evidence += _task_targets(inv)
         evidence += _workflow_evidence(wset)
-        evidence += command_notes(inv, ROLLBACK_COMMANDS, "rollback", ROLLBACK_KEYWORDS, literal_index(context))
+        evidence += command_notes(inv, ROLLBACK_COMMANDS, "rollback", ROLLBACK_KEYWORDS, context.text_index)
         evidence += _runbook_evidence(inv)
 
         for path in empty:
             findings.append(Finding(
                 "empty-rollback-script", f"{path} is named like a rollback script but is empty or only comments.",
                 path=path, line=1, severity=Severity.LOW, blocking=False,
-                remediation=f"Write the rollback steps into {path}, or delete it."))
+                remediation=self.remediation("empty-rollback-script", path=path)))
         if not evidence:
             extra = absence_note(inv, ROLLBACK_NAME, empty)
             findings.append(Finding(
                 "no-rollback-path", f"No rollback path found: no rollback script, task target, workflow, "
                                     f"job, platform rollback command or rollback runbook{extra}.",
-                severity=Severity.HIGH,
-                remediation="Add a rollback script, a `rollback` Makefile target, a workflow_dispatch rollback "
-                            "workflow, or a runbook titled Rollback."))
+                severity=Severity.HIGH, remediation=self.remediation("no-rollback-path")))
 
-        blocking = bool(context.setting("require-reversible-migrations", True))
-        globs = tuple(context.setting("migration-paths", list(DEFAULT_MIGRATION_GLOBS)))
-        mig_findings, mig_count = _migrations(inv, globs, blocking)
+        judge = _MigrationJudge(context.settings.require_reversible_migrations,
+                                self.remediation("irreversible-migration"), self.remediation("unparsable-migration"))
+        mig_findings, mig_count = _migrations(inv, context.settings.migration_paths, judge)
         changed = context.options.changed_paths
         if changed is not None:
             # Diff-aware run: a migration already merged cannot be rewritten, so only the ones the
@@ -255,11 +261,19 @@ def _runbook_evidence(inv: Inventory) -> list[str]:
 # --------------------------------------------------------------------------- migrations
 
 
-def _irreversible(path: str, line: Optional[int], what: str, blocking: bool) -> Finding:
-    return Finding("irreversible-migration", f"{what[0].upper()}{what[1:]}.", path=path, line=line,
-                   severity=Severity.MEDIUM, blocking=blocking,
-                   remediation="Give the migration a working reverse (downgrade / reverse_code / reverse_sql / "
-                               "down file), or defer this finding with the reason it cannot be reversed.")
+@dataclass(frozen=True)
+class _MigrationJudge:
+    """How migration findings are made: whether they block, and their rules' remediations
+    (``policies/checks/rollback.yml``)."""
+
+    blocking: bool
+    irreversible_remediation: str
+    unparsable_remediation: str
+
+    def irreversible(self, path: str, line: Optional[int], what: str) -> Finding:
+        """An ``irreversible-migration`` finding saying ``what`` is wrong."""
+        return Finding("irreversible-migration", f"{what[0].upper()}{what[1:]}.", path=path, line=line,
+                       severity=Severity.MEDIUM, blocking=self.blocking, remediation=self.irreversible_remediation)
 
 
 _GLOB_SPECIAL = re.compile(r"[*?/]+")
@@ -288,7 +302,7 @@ def glob_literals(globs: tuple[str, ...]) -> Optional[tuple[str, ...]]:
     return tuple(runs)
 
 
-def _migrations(inv: Inventory, globs: tuple[str, ...], blocking: bool) -> tuple[list[Finding], int]:
+def _migrations(inv: Inventory, globs: tuple[str, ...], judge: _MigrationJudge) -> tuple[list[Finding], int]:
     """Findings for irreversible migrations and the number of migrations recognised."""
     findings: list[Finding] = []
     count = 0
@@ -303,16 +317,16 @@ def _migrations(inv: Inventory, globs: tuple[str, ...], blocking: bool) -> tuple
         if text is None:
             continue
         if e.suffix == ".py":
-            got = _python_migration(e.path, text, blocking)
+            got = _python_migration(e.path, text, judge)
         else:
-            got = _sql_migration(inv, e, text, paths, blocking)
+            got = _sql_migration(inv, e, text, paths, judge)
         if got is not None:
             count += 1
             findings.extend(got)
     return findings, count
 
 
-def _python_migration(path: str, text: str, blocking: bool) -> Optional[list[Finding]]:
+def _python_migration(path: str, text: str, judge: _MigrationJudge) -> Optional[list[Finding]]:
     """Findings for one Python file, or None when it is not a migration we know."""
     if not re.search(r"\brevision\b|\bclass\s+Migration\b", text):
         return None
@@ -322,21 +336,20 @@ def _python_migration(path: str, text: str, blocking: bool) -> Optional[list[Fin
         line = getattr(exc, "lineno", None)
         return [Finding("unparsable-migration", f"{path} does not parse as Python, so its reversibility "
                                                 "cannot be checked.", path=path, line=line,
-                        severity=Severity.LOW, blocking=blocking,
-                        remediation="Fix the syntax error in the migration.")]
+                        severity=Severity.LOW, blocking=judge.blocking, remediation=judge.unparsable_remediation)]
     assigned = {t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target]) if isinstance(t, ast.Name)}
     funcs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     if "revision" in assigned and "upgrade" in funcs:
         down = funcs.get("downgrade")
         if down is None:
-            return [_irreversible(path, funcs["upgrade"].lineno, "Alembic revision has no downgrade()", blocking)]
+            return [judge.irreversible(path, funcs["upgrade"].lineno, "Alembic revision has no downgrade()")]
         if all(is_trivial_statement(s) for s in down.body):
-            return [_irreversible(path, down.lineno, "Alembic downgrade() does nothing (only pass, a docstring, "
-                                                     "... or raise NotImplementedError)", blocking)]
+            return [judge.irreversible(path, down.lineno, "Alembic downgrade() does nothing (only pass, a docstring, "
+                                                     "... or raise NotImplementedError)")]
         return []
     if any(isinstance(n, ast.ClassDef) and n.name == "Migration" for n in tree.body):
-        return _django_operations(path, tree, blocking)
+        return _django_operations(path, tree, judge)
     return None
 
 
@@ -344,7 +357,7 @@ def _is_none(node: Optional[ast.expr]) -> bool:
     return node is None or (isinstance(node, ast.Constant) and node.value is None)
 
 
-def _django_operations(path: str, tree: ast.Module, blocking: bool) -> list[Finding]:
+def _django_operations(path: str, tree: ast.Module, judge: _MigrationJudge) -> list[Finding]:
     out = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -355,7 +368,7 @@ def _django_operations(path: str, tree: ast.Module, blocking: bool) -> list[Find
         kw = "reverse_code" if fname == "RunPython" else "reverse_sql"
         reverse = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == kw), None)
         if _is_none(reverse):
-            out.append(_irreversible(path, node.lineno, f"Django {fname} without {kw}", blocking))
+            out.append(judge.irreversible(path, node.lineno, f"Django {fname} without {kw}"))
     return out
 
 
@@ -364,30 +377,30 @@ _DBMATE_DOWN = re.compile(r"^[ \t]*--[ \t]*(?:migrate:down|\+goose\s+down)\b", r
 _FLYWAY_V = re.compile(r"^V(\d+(?:[._]\d+)*)__.+\.sql$", re.IGNORECASE)
 
 
-def _sql_migration(inv: Inventory, e: FileEntry, text: str, paths: set[str], blocking: bool) -> Optional[list[Finding]]:
+def _sql_migration(inv: Inventory, e: FileEntry, text: str, paths: set[str], judge: _MigrationJudge) -> Optional[list[Finding]]:
     """Findings for one SQL file, or None when it follows no convention we know."""
     name = e.name
     if name.lower().endswith(".up.sql"):
         down_path = e.path[: -len(".up.sql")] + ".down.sql"
         if down_path not in paths:
             why = " (it was skipped: see skipped paths)" if inv.was_skipped(down_path) else ""
-            return [_irreversible(e.path, 1, f"no down migration {PurePosixPath(down_path).name}{why}", blocking)]
+            return [judge.irreversible(e.path, 1, f"no down migration {PurePosixPath(down_path).name}{why}")]
         down_entry = inv.get(down_path)
         down_text = read_text_or_none(inv, down_entry) if down_entry is not None else None
         if down_text is None or not script_has_content(down_text, down_path):
-            return [_irreversible(down_path, 1, "the down migration is empty or only comments", blocking)]
+            return [judge.irreversible(down_path, 1, "the down migration is empty or only comments")]
         return []
     up = _DBMATE_UP.search(text)
     if up:
         down = _DBMATE_DOWN.search(text)
         line_up = text.count("\n", 0, up.start()) + 1
         if down is None:
-            return [_irreversible(e.path, line_up, "no `-- migrate:down` / `-- +goose Down` section", blocking)]
+            return [judge.irreversible(e.path, line_up, "no `-- migrate:down` / `-- +goose Down` section")]
         # The down section runs from its marker to the next up marker (or the end).
         nxt = _DBMATE_UP.search(text, down.end())
         section = text[down.end(): nxt.start() if nxt and nxt.start() > down.end() else len(text)]
         if not script_has_content(section, e.path):
-            return [_irreversible(e.path, text.count("\n", 0, down.start()) + 1, "the down section is empty", blocking)]
+            return [judge.irreversible(e.path, text.count("\n", 0, down.start()) + 1, "the down section is empty")]
         return []
     m = _FLYWAY_V.match(name)
     if m:
@@ -395,7 +408,7 @@ def _sql_migration(inv: Inventory, e: FileEntry, text: str, paths: set[str], blo
         folder = str(PurePosixPath(e.path).parent)
         undo = re.compile(rf"^U{re.escape(version)}__.+\.sql$", re.IGNORECASE)
         if not any(undo.match(PurePosixPath(p).name) and str(PurePosixPath(p).parent) == folder for p in paths):
-            return [_irreversible(e.path, 1, f"Flyway migration V{version} has no undo migration U{version}__*.sql",
-                                  blocking)]
+            return [judge.irreversible(e.path, 1,
+                                       f"Flyway migration V{version} has no undo migration U{version}__*.sql")]
         return []
     return None

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from gate.checks.interface import Check, CheckContext
+from gate.checks.interface import Check, CheckContext, option, strings, word_lists
 from gate.checks.markdown_docs import (LineBudget, Section, contains_words, first_match, front_matter,
                                        parse_sections, skipped_matching, words)
 from gate.config import FailureMode
@@ -61,11 +61,21 @@ REVIEW_KEYS = ("last-reviewed", "last_reviewed", "lastReviewed")
 """Front matter keys read as the review date (kebab-case is documented; the others are the
 spellings people write)."""
 
-DEFAULT_SECTIONS: Mapping[str, Sequence[str]] = {
-    "symptoms": ("symptoms",), "diagnosis": ("diagnosis",),
-    "mitigation": ("mitigation",), "escalation": ("escalation",),
-}
-"""Used only if the profile gives no ``sections`` (the default profile does)."""
+@dataclass(frozen=True)
+class RunbooksSettings:
+    """``checks.runbooks`` options (defaults: ``policies/profiles/default.yml``)."""
+
+    paths: tuple[str, ...] = option("paths", strings)
+    """Folders holding runbooks."""
+    min: int = option("min", int)
+    """Fewest runbooks accepted."""
+    max_age_days: int = option("max-age-days", int)
+    """Days after which a runbook's ``last-reviewed`` is stale."""
+    sections: Mapping[str, tuple[str, ...]] = option("sections", word_lists)
+    """Required section -> heading words (an empty list drops a section the profile requires:
+    profiles merge key by key)."""
+    placeholders: tuple[str, ...] = option("placeholders", strings)
+    """Words that mark unfinished text."""
 
 
 @dataclass
@@ -135,20 +145,19 @@ def _norm_path(path: str) -> str:
     return "" if p == "." else p
 
 
-class RunbooksCheck(Check):
+class RunbooksCheck(Check[RunbooksSettings]):
     """``runbooks``: enough runbooks, each with the required sections, current and finished."""
 
     id = "runbooks"
+    settings_type = RunbooksSettings
 
-    def run(self, context: CheckContext) -> CheckResult:
+    def run(self, context: CheckContext[RunbooksSettings]) -> CheckResult:
         inv = context.inventory
-        folders = [_norm_path(p).rstrip("/") for p in context.setting("paths", ["docs/runbooks", "runbooks"])]
-        minimum = int(context.setting("min", 3))
-        max_age = int(context.setting("max-age-days", 365))
-        # An empty synonym list drops a section the profile requires (profiles merge key by key).
-        sections: Mapping[str, Sequence[str]] = {
-            k: v for k, v in context.setting("sections", DEFAULT_SECTIONS).items() if v}
-        placeholders = compile_placeholders(context.setting("placeholders", ["TODO", "TBD", "FIXME"]))
+        folders = [_norm_path(p).rstrip("/") for p in context.settings.paths]
+        minimum = context.settings.min
+        max_age = context.settings.max_age_days
+        sections = context.settings.sections
+        placeholders = compile_placeholders(context.settings.placeholders)
         failures: Sequence[FailureMode] = context.config.failures
 
         runbooks = self._discover(inv, folders)
@@ -187,8 +196,8 @@ class RunbooksCheck(Check):
                 f"{len(analysed)} runbook{'s' if len(analysed) != 1 else ''} found under "
                 f"{', '.join(folders) or '(no paths configured)'}; at least {minimum} required.",
                 path=where, severity=Severity.HIGH, fingerprint="too-few-runbooks",
-                remediation=f"Write a runbook for each of your {minimum} most likely failures under "
-                            f"{folders[0] if folders else 'docs/runbooks'}/ (copy _template.md)."))
+                remediation=self.remediation("too-few-runbooks", min=minimum,
+                                             folder=folders[0] if folders else "docs/runbooks")))
 
         for failure in failures:
             self._map_failure(failure, analysed, explicit, inv, context, findings, evidence)
@@ -235,7 +244,7 @@ class RunbooksCheck(Check):
                 "invalid-front-matter", f"{path}: front matter does not parse ({fm.error}).",
                 path=path, line=fm.error_line, severity=Severity.MEDIUM,
                 fingerprint=f"invalid-front-matter:{path}",
-                remediation="Fix the YAML between the leading `---` lines (e.g. `last-reviewed: 2026-01-31`)."))
+                remediation=self.remediation("invalid-front-matter")))
         else:
             self._check_review(path, fm.data, max_age, today, findings)
         title = fm.data.get("title") if fm.ok else None
@@ -255,21 +264,20 @@ class RunbooksCheck(Check):
                     f"{path} has no `{name}` section (a heading with one of: {', '.join(accepted[:6])}).",
                     path=path, line=1, severity=Severity.MEDIUM, fingerprint=f"missing-section:{path}:{name}",
                     aliases=(f"missing-section:{name}",),
-                    remediation=f"Add a `## {name.capitalize()}` section with the steps for this failure."))
+                    remediation=self.remediation("missing-section", heading=name.capitalize())))
             elif not any(s.has_content for s in hits):
                 findings.append(Finding(
                     "empty-section", f"{path}: the `{name}` section has a heading but no content.",
                     path=path, line=hits[0].heading.line, severity=Severity.MEDIUM,
                     fingerprint=f"empty-section:{path}:{name}", aliases=(f"empty-section:{name}",),
-                    remediation=f"Write the {name} steps under the heading, or remove the runbook until it is real."))
+                    remediation=self.remediation("empty-section", section=name)))
             else:
                 book.covered += 1
 
         self._placeholders(path, text, placeholders, findings)
         return book
 
-    @staticmethod
-    def _check_review(path: str, data: Mapping[str, Any], max_age: int, today: dt.date,
+    def _check_review(self, path: str, data: Mapping[str, Any], max_age: int, today: dt.date,
                       findings: list[Finding]) -> None:
         key = next((k for k in REVIEW_KEYS if k in data), None)
         if key is None:
@@ -280,7 +288,7 @@ class RunbooksCheck(Check):
             findings.append(Finding(
                 "invalid-last-reviewed", f"{path}: front matter `{key}` {why}.", path=path, line=2,
                 severity=Severity.LOW, fingerprint=f"invalid-last-reviewed:{path}",
-                remediation="Set `last-reviewed:` to the date the runbook was last checked, as YYYY-MM-DD."))
+                remediation=self.remediation("invalid-last-reviewed")))
             return
         age = (today - reviewed).days
         if age > max_age:
@@ -288,11 +296,9 @@ class RunbooksCheck(Check):
                 "stale-runbook",
                 f"{path} was last reviewed {reviewed.isoformat()} ({age} days ago; limit {max_age}).",
                 path=path, line=2, severity=Severity.LOW, fingerprint=f"stale-runbook:{path}",
-                remediation="Walk through the runbook (ideally in a drill), fix what changed, and update "
-                            "`last-reviewed:`."))
+                remediation=self.remediation("stale-runbook")))
 
-    @staticmethod
-    def _placeholders(path: str, text: str, placeholders: list[tuple[str, re.Pattern[str]]],
+    def _placeholders(self, path: str, text: str, placeholders: list[tuple[str, re.Pattern[str]]],
                       findings: list[Finding]) -> None:
         if not placeholders:
             return
@@ -310,10 +316,9 @@ class RunbooksCheck(Check):
                 "placeholder", f"{path}:{lineno} contains the placeholder `{word}`{extra}.",
                 path=path, line=lineno, severity=Severity.MEDIUM,
                 fingerprint=f"placeholder:{path}:{lineno}", aliases=(f"placeholder:{path}",),
-                remediation="Replace the placeholder with the real step, command or contact."))
+                remediation=self.remediation("placeholder")))
 
-    @staticmethod
-    def _map_failure(failure: FailureMode, books: Sequence[_Runbook], explicit: Mapping[str, Optional[FileEntry]],
+    def _map_failure(self, failure: FailureMode, books: Sequence[_Runbook], explicit: Mapping[str, Optional[FileEntry]],
                      inv: Inventory, context: CheckContext, findings: list[Finding], evidence: list[str]) -> None:
         loc = failure.location
         # Point at readiness.yml when it lives in the repository; a --config file elsewhere has
@@ -336,7 +341,7 @@ class RunbooksCheck(Check):
                 f"Failure '{name}' names runbook {redact(path)}, which {why}.",
                 path=cfg_path, line=line, severity=Severity.HIGH,
                 fingerprint=f"failure-without-runbook:{name}", aliases=(name,),
-                remediation=f"Write {redact(path)} (a markdown runbook inside the repository) or fix the `runbook:` path."))
+                remediation=self.remediation("failure-without-runbook", "named", path=redact(path))))
             return
         for book in books:
             stem = PurePosixPath(book.entry.path).stem
@@ -348,8 +353,7 @@ class RunbooksCheck(Check):
             f"No runbook is named or titled after failure '{name}'.",
             path=cfg_path, line=line, severity=Severity.HIGH,
             fingerprint=f"failure-without-runbook:{name}", aliases=(name,),
-            remediation="Write a runbook whose file name or title contains the failure's words, or give its "
-                        "path with `runbook:` in readiness.yml."))
+            remediation=self.remediation("failure-without-runbook")))
 
     @staticmethod
     def _summary(findings: Sequence[Finding]) -> str:

@@ -18,9 +18,10 @@ readiness-gate's detectors for current token formats (:mod:`gate.secrets.plugins
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
-from gate.checks.interface import Check, CheckContext
+from gate.checks.interface import Check, CheckContext, option, strings
 from gate.inventory import FileEntry, Inventory, InventoryError, match_globs
 from gate.model import CheckResult, Finding, Severity, SkippedPath, ToolInfo
 from gate.scanners.process import ToolError
@@ -28,8 +29,18 @@ from gate.secrets import engine
 from gate.secrets.baseline import Baseline, BaselineError, parse_baseline
 from gate.secrets.types import secret_type
 
-DEFAULT_TIMEOUT = 600.0
-"""Seconds, when readiness.yml sets none (policies/profiles/default.yml says the same)."""
+@dataclass(frozen=True)
+class SecretsSettings:
+    """``checks.secrets`` options (defaults: ``policies/profiles/default.yml``)."""
+
+    baseline: str = option("baseline", str)
+    """Path of the detect-secrets baseline."""
+    inline_allowlist: bool = option("inline-allowlist", bool)
+    """Honour ``pragma: allowlist secret`` comments."""
+    timeout: float = option("timeout", float)
+    """Seconds the scan may run."""
+    exclude: tuple[str, ...] = option("exclude", strings, absent=())
+    """Globs of files not scanned."""
 
 REMEDIATION = ("Remove the secret from the file, rotate it at its issuer (it stays in git history), "
                "and load it from the environment or a secret manager. If it is not a secret, audit "
@@ -137,17 +148,20 @@ def is_allowlisted_inline(lines: list[str], path: str, line_number: int) -> bool
     return bool(is_line_allowlisted(path, lines[line_number - 1].rstrip(), snippet))
 
 
-class SecretsCheck(Check):
+class SecretsCheck(Check[SecretsSettings]):
     """``secrets``: detect-secrets over the repository, fail closed, values never reported."""
 
     id = "secrets"
+    settings_type = SecretsSettings
+    waits_on_scanner = True
+    diff_aware = True
 
-    def run(self, context: CheckContext) -> CheckResult:
+    def run(self, context: CheckContext[SecretsSettings]) -> CheckResult:
         inventory = context.inventory
-        baseline_path = str(context.setting("baseline", ".secrets.baseline"))
-        inline_ok = bool(context.setting("inline-allowlist", False))
-        timeout = float(context.setting("timeout", DEFAULT_TIMEOUT))
-        exclude = tuple(context.setting("exclude", ()))
+        baseline_path = context.settings.baseline
+        inline_ok = context.settings.inline_allowlist
+        timeout = context.settings.timeout
+        exclude = context.settings.exclude
         entries = select_entries(inventory, exclude=exclude, baseline_path=baseline_path,
                                  changed_paths=context.options.changed_paths)
         baseline, findings, skipped = load_baseline(inventory, baseline_path, context.options.trusted_files)

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Mapping, Optional, Sequence
 
-from gate.checks.interface import CheckContext
 from gate.config import ConfigError, parse_yaml
 from gate.inventory import Inventory, InventoryError
 
-DEFAULT_WORKFLOW_GLOBS: tuple[str, ...] = (".github/workflows/*.yml", ".github/workflows/*.yaml")
+GITHUB_WORKFLOW_GLOBS: tuple[str, ...] = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 """Where GitHub looks for workflows: only directly in ``.github/workflows`` (GitHub docs,
-"About workflows"); sub-directories are not workflows."""
+"About workflows"); sub-directories are not workflows. The ``rollback`` and ``backups`` checks
+read these; ``deploy-pipeline`` reads its ``workflow-paths`` option."""
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,10 @@ def parse_workflow(text: str, path: str) -> "Workflow | WorkflowProblem":
                     triggers_line=_line(positions, on_key) if on_key else None, jobs=jobs)
 
 
-def _load(inventory: Inventory, globs: Sequence[str]) -> WorkflowSet:
+def load_workflows(inventory: Inventory, globs: Sequence[str]) -> WorkflowSet:
+    """Parse every workflow file ``globs`` match (a check asks through
+    :meth:`gate.checks.interface.CheckContext.workflows`, which parses each glob tuple once per
+    run). Never raises: unreadable or invalid files are :class:`WorkflowProblem` s."""
     workflows: list[Workflow] = []
     problems: list[WorkflowProblem] = []
     for entry in inventory.glob(*globs):
@@ -243,12 +246,6 @@ def _load(inventory: Inventory, globs: Sequence[str]) -> WorkflowSet:
         parsed = parse_workflow(text, entry.path)
         (problems if isinstance(parsed, WorkflowProblem) else workflows).append(parsed)  # type: ignore[arg-type]
     return WorkflowSet(tuple(workflows), tuple(problems))
-
-
-def load_workflows(context: CheckContext, globs: Sequence[str] = DEFAULT_WORKFLOW_GLOBS) -> WorkflowSet:
-    """Parse every workflow matched by ``globs``, once per run per glob set (shared by checks)."""
-    key = "workflows:" + "\0".join(globs)
-    return context.shared.once(key, lambda: _load(context.inventory, tuple(globs)))
 
 
 def named_jobs(wset: WorkflowSet, name: "re.Pattern[str]") -> list[tuple[Workflow, Job, bool]]:

@@ -66,6 +66,11 @@ def run_explain(args: argparse.Namespace) -> int:
         shown = settings.level.value if key == "level" else (json.dumps(list(default) if isinstance(default, tuple) else default, default=str) if default is not None else "-")
         print(f"  {key} (default: {shown})")
         print(textwrap.fill(spec.get("description", ""), width=88, initial_indent="      ", subsequent_indent="      "))
+    if meta.rules:
+        print("\nFindings it reports (rule id: what it means; what to do):")
+        for rule in meta.rules:
+            print(f"  {rule.id}: {rule.title}")
+            print(textwrap.fill(rule.remediation_shown, width=88, initial_indent="      ", subsequent_indent="      "))
     if meta.sources:
         print("\nSources: " + ", ".join(meta.sources))
     return 0

@@ -1,39 +1,54 @@
 """Find the repository's dependency files in the inventory and read them into one :class:`Discovery`.
 
-Files read (anywhere in the tree, minus the check's ``exclude`` globs): ``requirements*.txt``,
-``requirements/*.txt``, ``pyproject.toml``, ``Pipfile``, ``poetry.lock``, ``uv.lock``, ``Pipfile.lock``,
-``pylock.toml`` and ``pylock.<name>.toml``. Only the inventory is read (never the filesystem),
-so symlinks out of the tree, huge and binary files are never opened.
+Files read (anywhere in the tree, minus the check's ``exclude`` globs):
 
-A ``pyproject.toml`` declares ranges by design (``requests>=2``); they are fine when a lockfile
-or requirements file *in the same directory or above* pins the package (that pin is what gets
-audited), and a finding otherwise. The same holds for ``dynamic`` dependencies (computed by the
-build backend): acceptable only with such a lockfile beside or above. A ``Pipfile`` or Poetry's
-``[tool.poetry.dependencies]`` without its lockfile is read the same way (Poetry's bare ``1.2.3``
-is exact). A ``setup.py``/``setup.cfg`` with no dependency file beside or above it is a finding:
-its ``install_requires`` is only known by running it.
+* *pin files*, whose exact pins are what gets installed and audited: ``*requirements*.txt``
+  (``requirements-dev.txt``, ``dev-requirements.txt``, ...), ``requirements/*.txt``,
+  ``constraints*.txt``, ``poetry.lock``, ``uv.lock``, ``Pipfile.lock``, ``pylock.toml`` and
+  ``pylock.<name>.toml``;
+* *declaration files*, which state ranges by design: pip-compile inputs (``*requirements*.in``,
+  ``requirements/*.in``), ``pyproject.toml``, ``Pipfile``, ``setup.cfg`` (read as data) and
+  ``setup.py`` (its syntax tree only; it is never run: :mod:`gate.deps.setuptools_files`).
+
+A declared range (``requests>=2``) is fine when a pin file *in the same directory or above* pins
+the package (that pin is what gets audited), and a finding otherwise: ``unpinned-requirement``
+for data files, ``unauditable-requirement`` for ``setup.py``. Declarations that are computed
+(``dynamic`` dependencies in ``pyproject.toml``, a ``setup.py`` that builds ``install_requires``
+when it runs) are acceptable only with a lockfile beside or above, or a requirements file beside
+(pip-compile's output), and an ``unauditable-requirement`` otherwise. Poetry's bare ``1.2.3`` is
+exact. Only the inventory is read (never the filesystem), so symlinks out of the tree, huge and
+binary files are never opened.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Optional, Sequence
 
-from gate.deps.interface import BAD_FILE, UNAUDITABLE, ParseResult, Pin, Unauditable, find_line
+from gate.deps.interface import BAD_FILE, BAD_INCLUDE, UNAUDITABLE, UNPINNED, ParseResult, Pin, Unauditable, find_line
 from gate.deps.lockfiles import is_lockfile, parse_lockfile, parse_pipfile, parse_pyproject
 from gate.deps.requirements import Unavailable, parse_requirements
+from gate.deps.setuptools_files import parse_setup_cfg, parse_setup_py
 from gate.inventory import Inventory, InventoryError, match_globs
 
-PATTERNS = ("requirements*.txt", "requirements/*.txt", "**/requirements/*.txt", "pyproject.toml", "Pipfile",
-            "poetry.lock", "uv.lock", "Pipfile.lock", "pylock.toml", "pylock.*.toml")
+PIN_PATTERNS = ("*requirements*.txt", "requirements/*.txt", "**/requirements/*.txt", "constraints*.txt",
+                "poetry.lock", "uv.lock", "Pipfile.lock", "pylock.toml", "pylock.*.toml")
+"""Files whose exact pins are what gets installed (requirements and constraints files, lockfiles)."""
+
+DECLARATION_PATTERNS = ("*requirements*.in", "requirements/*.in", "**/requirements/*.in", "pyproject.toml", "Pipfile",
+                        "setup.cfg", "setup.py")
+"""Files that declare (usually as ranges) what a pin file beside or above them resolves: pip-compile
+inputs (``*.in``), ``pyproject.toml``, ``Pipfile`` and setuptools' files."""
+
+PATTERNS = PIN_PATTERNS + DECLARATION_PATTERNS
 """Glob patterns of dependency files (see :func:`gate.inventory.match_globs`: a pattern without
 ``/`` matches in any directory)."""
 
 SETUP_FILES = ("setup.py", "setup.cfg")
-"""setuptools files whose dependencies (``install_requires``) are not read: ``setup.py`` is code
-the gate never runs. One without a pyproject.toml, lockfile or requirements file beside or above
-it is a finding, so a setup.py-only project is not silently unaudited."""
+"""setuptools files, read statically by :mod:`gate.deps.setuptools_files` (``setup.py`` is
+never run)."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +90,11 @@ class _Reader:
 def discover(inventory: Inventory, exclude: Sequence[str] = ()) -> Discovery:
     """Find and read every dependency file of ``inventory`` not matching ``exclude`` globs.
 
-    Never raises for repository content: unreadable or malformed files become
-    :class:`Unauditable` entries.
+    Two passes: pin files (requirements, constraints, lockfiles) first, which fill the *scope*
+    (directory -> names pinned there); then declaration files (``*.in``, ``pyproject.toml``,
+    ``Pipfile``, ``setup.cfg``, ``setup.py``), whose ranges are excused by a pin of the same name
+    in their directory or above, and are findings otherwise. Never raises for repository
+    content: unreadable or malformed files become :class:`Unauditable` entries.
     """
     read = _Reader(inventory)
 
@@ -91,11 +109,10 @@ def discover(inventory: Inventory, exclude: Sequence[str] = ()) -> Discovery:
         if match_globs(skip.path, PATTERNS) and not excluded(skip.path) and skip.reason != "excluded by configuration":
             total.unauditable.append(Unauditable(BAD_FILE, skip.path,
                                                  f"was not read ({skip.reason})", skip.path))
-    pyprojects: list[tuple[str, ParseResult, bool, str]] = []
+    declarations: list[tuple[str, str]] = []  # (path, text), read in the second pass
     scope: dict[str, set[str]] = {}  # directory -> names pinned/locked there
     lock_dirs: set[str] = set()  # directories holding a lockfile
     for path in found:
-        name = posixpath.basename(path)
         directory = posixpath.dirname(path)
         try:
             text = read(path)
@@ -103,55 +120,55 @@ def discover(inventory: Inventory, exclude: Sequence[str] = ()) -> Discovery:
             total.unauditable.append(Unauditable(BAD_FILE, path,
                                                  f"cannot be read ({exc})", path))
             continue
-        if name == "pyproject.toml":
-            result, dynamic = parse_pyproject(path, text)
-            pyprojects.append((path, result, dynamic, text))
-            continue
-        if name == "Pipfile":
-            pyprojects.append((path, parse_pipfile(path, text), False, text))
+        if not match_globs(path, PIN_PATTERNS):
+            declarations.append((path, text))
             continue
         if is_lockfile(path):
             result = parse_lockfile(path, text)
             scope.setdefault(directory, set()).update(result.locked_names)
             lock_dirs.add(directory)
         else:
-            try:
-                result = parse_requirements(path, read, excluded=excluded)
-            except Unavailable as exc:  # pragma: no cover - read() just succeeded
-                total.unauditable.append(Unauditable(BAD_FILE, path, str(exc), path))
-                continue
+            result = _requirements(path, read, excluded)
             scope.setdefault(directory, set()).update(p.name for p in result.pins)
         total.extend(result)
 
-    for path, result, dynamic, text in pyprojects:
-        locked = _names_in_scope(posixpath.dirname(path), scope)
+    dynamic_dirs: set[str] = set()
+    for path, text in sorted(declarations, key=lambda d: posixpath.basename(d[0]) == "setup.py"):
+        here = posixpath.dirname(path)
+        name = posixpath.basename(path)
+        resolved = _has_scope(here, scope, lock_dirs)
+        if name == "setup.py":
+            decl = parse_setup_py(path, text)
+            result = decl.result
+            if decl.computed and here not in dynamic_dirs:
+                result.unauditable.extend(_computed(path, text, decl.computed, resolved, result))
+        elif name == "setup.cfg":
+            decl = parse_setup_cfg(path, text)
+            result = decl.result
+            for include in decl.includes:
+                if inventory.get(include) is None:
+                    result.unauditable.append(Unauditable(BAD_INCLUDE, include, "(a file: directive of setup.cfg) is "
+                                                          "not a file in the repository", path))
+                elif not excluded(include):
+                    result.extend(_requirements(include, read, excluded))
+        elif name == "pyproject.toml":
+            result, dynamic = parse_pyproject(path, text)
+            if dynamic:
+                dynamic_dirs.add(here)
+                result.unauditable.extend(_computed(
+                    path, text, "declares its dependencies as dynamic (computed by the build backend, e.g. setup.py)", resolved,
+                    result, spec='dynamic = ["dependencies"]', needle="dynamic"))
+        elif name == "Pipfile":
+            result = parse_pipfile(path, text)
+        else:  # a pip-compile input (*.in): ranges by design, resolved by the compiled file
+            result = _requirements(path, read, excluded)
+        locked = _names_in_scope(here, scope)
         if locked is not None:
-            # Ranges the lockfile resolves are audited through the lockfile's pins.
+            # Ranges a pin in scope resolves are audited through that pin.
             result.unauditable = [u for u in result.unauditable if not (u.name and u.name in locked)]
-        if dynamic:
-            # Dynamic dependencies are resolved by a lockfile here or above, or by a requirements
-            # file beside the pyproject.toml (pip-compile's output); not by an unrelated one above.
-            here = posixpath.dirname(path)
-            if here in scope or _has_ancestor(here, lock_dirs):
-                result.skipped.append((path, "dependencies are dynamic; audited from the lockfile or requirements "
-                                             "file that resolves them"))
-            else:
-                result.unauditable.append(Unauditable(
-                    UNAUDITABLE, "dynamic = [\"dependencies\"]", "dependencies are computed by the build backend "
-                    "(e.g. setup.py), which the gate never runs; add a lockfile or pinned requirements file",
-                    path, find_line(text, "dynamic") or 1))
+        if name == "setup.py":
+            result.unauditable = [_undeclared_pin(u) if u.rule == UNPINNED else u for u in result.unauditable]
         total.extend(result)
-
-    manifest_dirs = {posixpath.dirname(p) for p, *_ in pyprojects} | set(scope)
-    for entry in inventory.glob(*SETUP_FILES):
-        here = posixpath.dirname(entry.path)
-        if excluded(entry.path) or _has_ancestor(here, manifest_dirs):
-            continue
-        total.files.append(entry.path)
-        total.unauditable.append(Unauditable(
-            UNAUDITABLE, entry.name, "declares dependencies (install_requires) that only running it would reveal, "
-            "which the gate never does; add a lockfile or a pinned requirements file beside it",
-            entry.path, None))
 
     pins = {(p.path, p.line, p.name, p.version): p for p in total.pins}
     unaud = {(u.rule, u.path, u.line, u.spec): u for u in total.unauditable}
@@ -162,6 +179,39 @@ def discover(inventory: Inventory, exclude: Sequence[str] = ()) -> Discovery:
         unauditable=tuple(sorted(unaud.values(), key=lambda u: (u.path, u.line or 0, u.spec))),
         skipped=tuple(skipped),
     )
+
+
+def _requirements(path: str, read: _Reader, excluded: Callable[[str], bool]) -> ParseResult:
+    """A requirements/constraints file and its in-tree includes; an unreadable one is a finding."""
+    try:
+        return parse_requirements(path, read, excluded=excluded)
+    except Unavailable as exc:
+        return ParseResult(unauditable=[Unauditable(BAD_FILE, path, f"cannot be read ({exc})", path)])
+
+
+def _undeclared_pin(u: Unauditable) -> Unauditable:
+    """A ``setup.py`` range: unauditable (the file is code), excused only by a pin in scope."""
+    return dataclasses.replace(u, rule=UNAUDITABLE, reason=(
+        f"{u.reason} in setup.py's install_requires, and no lockfile or requirements file beside or above "
+        "setup.py pins it"))
+
+
+def _computed(path: str, text: str, why: str, resolved: bool, result: ParseResult, *,
+              spec: Optional[str] = None, needle: str = "setup(") -> list[Unauditable]:
+    """Declarations computed at build time: a skip when a pin file resolves them, else a finding."""
+    if resolved:
+        result.skipped.append((path, f"{why}; audited from the lockfile or requirements file that resolves them"))
+        return []
+    return [Unauditable(
+        UNAUDITABLE, spec or posixpath.basename(path), f"{why}, which the gate never runs; add a lockfile or a "
+        "pinned requirements file beside it", path, find_line(text, needle) or 1)]
+
+
+def _has_scope(here: str, scope: dict[str, set[str]], lock_dirs: set[str]) -> bool:
+    """True when a lockfile in ``here`` or above, or a requirements file in ``here``, resolves
+    computed declarations of ``here`` (pip-compile writes beside its input; an unrelated
+    requirements file above does not)."""
+    return here in scope or _has_ancestor(here, lock_dirs)
 
 
 def _names_in_scope(directory: str, scope: dict[str, set[str]]) -> set[str] | None:

@@ -7,7 +7,8 @@ them on the pull request's base commit: the scanned directory of ``pull_request.
 into a temporary directory outside the workspace (:func:`base_tree`: ``git ls-tree`` and
 ``git cat-file --batch`` through the hardened wrapper :mod:`gate.git`, so no hook, filter,
 fsmonitor, system or global config runs, and nothing is written under ``.git``: a ``git
-worktree`` would add and remove ``.git/worktrees``), with the base branch's own ``readiness.yml``. The scanner checks (:data:`gate.runner.SCANNER_CHECKS`) are not re-run there;
+worktree`` would add and remove ``.git/worktrees``), with the base branch's own ``readiness.yml``.
+The scanner checks (:func:`gate.checks.registry.scanner_check_ids`) are not re-run there;
 their new findings come from diff mode (``mode: auto`` or ``diff``), and the delta says they were
 not compared.
 
@@ -28,11 +29,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 from gate.checks.interface import RunOptions
+from gate.checks.registry import scanner_check_ids
 from gate.config import ConfigError, load_config
 from gate.delta import Delta, compare
 from gate.git import GitError, run_git, work_tree_top
 from gate.model import Report
-from gate.runner import SCANNER_CHECKS, run_gate
+from gate.runner import run_gate
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
@@ -182,7 +184,8 @@ def base_delta(root: Path, base_sha: Optional[str], head: Report, *, only: Any =
             return None
         with base_tree(top, base_sha, "" if rel.as_posix() == "." else rel.as_posix()) as base_root:
             config = load_config(base_root)
-            base = run_gate(base_root, config, options=RunOptions(today=today), only=only, skip=SCANNER_CHECKS)
+            base = run_gate(base_root, config, options=RunOptions(today=today), only=only,
+                            skip=scanner_check_ids())
             base = dataclasses.replace(base, commit=base_sha)
     except GitError as exc:
         warn(f"changes since the base branch are not shown: the base commit could not be checked out ({exc}). "
@@ -196,4 +199,4 @@ def base_delta(root: Path, base_sha: Optional[str], head: Report, *, only: Any =
         warn(f"changes since the base branch are not shown: the base branch's readiness.yml is invalid "
              f"({str(exc).splitlines()[0][:200]})")
         return None
-    return compare(base, head, source="base-commit", not_compared=SCANNER_CHECKS)
+    return compare(base, head, source="base-commit", not_compared=scanner_check_ids())

@@ -115,7 +115,9 @@ def annotations_for(report: Report, path_prefix: str = "", limit: int = MAX_ANNO
 
 
 def repo_path(prefix: str, path: str) -> str:
-    """``path`` (relative to the scanned directory) relative to the repository root."""
+    """``path`` (relative to the scanned directory) relative to the repository root, with any
+    credential shape in it redacted (a file named after a token must not reach the log)."""
+    path = redact(path)
     return f"{prefix.rstrip('/')}/{path}" if prefix not in ("", ".") else path
 
 

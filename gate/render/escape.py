@@ -21,7 +21,14 @@ This module is the one place that makes such text inert (``docs/threats.md`` row
   not parsed inside an HTML block (CommonMark §4.6), so backslash escapes would show; only
   entities, the joiner and control stripping apply.
 * **URLs** (:func:`file_url`, :func:`safe_url`): paths are percent-encoded; only ``http(s)``
-  URLs are ever linked.
+  URLs are ever linked; a bare ``https://…`` or ``www.…`` in repository text is broken with
+  :data:`ZWJ` (GitHub's autolink extension would otherwise make it a live link).
+* **Secrets** (:func:`gate.redact.redact`): every function here that returns repository text
+  for people (:func:`one_line`, :func:`escape_markdown`, :func:`escape_html`, the path in
+  :func:`file_url`) redacts credential-shaped substrings first, after control characters are
+  removed (so a token split by a NUL byte is joined, then masked) and before cutting (so a token
+  is never cut in half and shown in part). :func:`redact_id` does the same for identifiers that
+  may embed a path but also carry hex digests (fingerprints). ``docs/threats.md``, promise 3.
 
 All functions are pure and total: any ``str`` in, a ``str`` out, never an exception.
 """
@@ -31,6 +38,8 @@ from __future__ import annotations
 import re
 import urllib.parse
 from typing import Optional
+
+from gate.redact import redact
 
 ZWJ = "\u200d"
 """U+200D ZERO WIDTH JOINER, inserted after ``@`` (and before digits after ``#``) so GitHub does
@@ -54,6 +63,34 @@ _CONTROLS = re.compile("[\x00-\x1f\x7f\x80-\x9f\u202a-\u202e\u2066-\u2069\u200e\
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
 # GitHub autolinked references that notify another thread: "#123", "GH-123", "owner/repo#123".
 _ISSUE_REF = re.compile(r"(#)(?=\d)|(?i:\b(gh)-(?=\d))")
+# GitHub's autolink extension (GFM spec 0.29, "Autolinks (extension)"): "www." and "http://",
+# "https://" (GitHub also links "ftp://") after a line start, whitespace or one of "*_~(". Every
+# occurrence is broken, wherever it starts: a joiner after the first character of the scheme or
+# of "www" leaves no valid scheme or "www." for the autolinker to find.
+_AUTOLINK = re.compile(r"(?i)(h)(?=ttps?://)|(f)(?=tp://)|(w)(?=ww\.)")
+
+
+def clean(text: Optional[str]) -> str:
+    """:func:`strip_control` then :func:`gate.redact.redact`: one line, no credential shapes."""
+    return redact(strip_control(text or ""))
+
+
+def redact_id(value: Optional[str]) -> str:
+    """An identifier (a fingerprint ``rule:path:spec``, a hashed secret) with credential shapes
+    masked, except in ``:``-separated parts that are hex digests (SHA-1, SHA-256), which the
+    broad "long run" patterns of :func:`gate.redact.redact` would otherwise hide."""
+    if not value:
+        return value or ""
+    return ":".join(p if _DIGEST.fullmatch(p) else redact(p) for p in value.split(":"))
+
+
+_DIGEST = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def break_autolinks(text: str) -> str:
+    """Insert :data:`ZWJ` into ``https://``, ``http://``, ``ftp://`` and ``www.`` so GitHub does
+    not turn repository text into a live link (people still read the same characters)."""
+    return _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2) or m.group(3)) + ZWJ, text)
 
 
 def strip_control(text: str) -> str:
@@ -101,8 +138,9 @@ def truncate(text: str, limit: Optional[int]) -> str:
 
 
 def one_line(text: Optional[str], limit: Optional[int] = None) -> str:
-    """:func:`strip_control` then :func:`truncate`; ``None`` gives ``""``. For terminals and logs."""
-    return truncate(strip_control(text or ""), limit)
+    """:func:`clean` (control characters, secrets) then :func:`truncate`; ``None`` gives ``""``.
+    For terminals and logs."""
+    return truncate(clean(text), limit)
 
 
 def _neutralize_references(text: str) -> str:
@@ -120,26 +158,28 @@ def _html_entities(text: str) -> str:
 def escape_html(text: Optional[str], limit: Optional[int] = None) -> str:
     """Escape ``text`` for an HTML context inside markdown (``<summary>…</summary>``, attributes).
 
-    Control characters are stripped (:func:`strip_control`), ``& < > "`` become entities,
-    mentions and issue references are neutralised with :data:`ZWJ`. ``limit`` cuts the *source*
-    text first (:func:`truncate`), so the result is at most about ``6 * limit`` characters.
+    Control characters are stripped and secrets redacted (:func:`clean`), ``& < > "`` become
+    entities, mentions, issue references and autolinks are neutralised with :data:`ZWJ`.
+    ``limit`` cuts the *source* text first (:func:`truncate`), so the result is at most about
+    ``6 * limit`` characters.
     """
-    out = _html_entities(truncate(strip_control(text or ""), limit)).replace('"', "&quot;")
-    return _neutralize_references(out)
+    out = _html_entities(truncate(clean(text), limit)).replace('"', "&quot;")
+    return break_autolinks(_neutralize_references(out))
 
 
 def escape_markdown(text: Optional[str], limit: Optional[int] = None) -> str:
     """Escape ``text`` for inline markdown: a paragraph, a list item or a table cell.
 
     Safe against everything in this module's docstring: the result renders as the literal
-    text, on one line, with no mention, cross-reference, HTML, comment, marker, link, image,
-    emphasis, code span or math. ``limit`` cuts the source text first (:func:`truncate`).
+    text, on one line, with no mention, cross-reference, HTML, comment, marker, link (explicit
+    or autolinked), image, emphasis, code span, math or credential. ``limit`` cuts the source
+    text first (:func:`truncate`).
 
     Example: ``@org/all <!-- x --> [a](b)`` becomes ``@<ZWJ>org/all &lt;!-- x --&gt; \\[a\\](b)``.
     """
-    out = truncate(strip_control(text or ""), limit)
+    out = truncate(clean(text), limit)
     out = _MARKDOWN_SPECIAL.sub(r"\\\1", out)
-    return _neutralize_references(_html_entities(out))
+    return break_autolinks(_neutralize_references(_html_entities(out)))
 
 
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\"'<>()\[\]`\\|{}^\u2028\u2029]")
@@ -166,12 +206,13 @@ def file_url(base: Optional[str], path: str, line: Optional[int] = None) -> Opti
 
     ``path`` is percent-encoded (RFC 3986; ``/`` kept), so ``#``, ``?``, ``%``, spaces, ``@`` and
     parentheses in file names cannot change the URL's meaning. ``#L{line}`` is added for
-    ``line >= 1``. None when ``base`` is not an ``http(s)`` URL (see :func:`safe_url`).
+    ``line >= 1``. None when ``base`` is not an ``http(s)`` URL (see :func:`safe_url`). A
+    credential shape in ``path`` is redacted (the link then names no real file, and leaks nothing).
     """
     root = safe_url(base)
     if root is None:
         return None
-    url = root.rstrip("/") + "/" + urllib.parse.quote(path.lstrip("/"), safe="/")
+    url = root.rstrip("/") + "/" + urllib.parse.quote(redact(path).lstrip("/"), safe="/")
     if line is not None and line >= 1:
         url += f"#L{line}"
     return url
@@ -190,11 +231,14 @@ def markdown_link(label_markdown: str, url: Optional[str]) -> str:
 __all__ = [
     "ELLIPSIS",
     "ZWJ",
+    "break_autolinks",
+    "clean",
     "escape_html",
     "escape_markdown",
     "file_url",
     "markdown_link",
     "one_line",
+    "redact_id",
     "safe_log_line",
     "safe_url",
     "strip_control",

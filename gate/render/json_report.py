@@ -16,8 +16,9 @@ The GitHub ``publish`` command re-reads a report produced by an unprivileged job
 (``docs/threats.md`` row 1), so :func:`report_from_dict` validates against the schema
 (whose ``maxLength``/``maxItems`` bound every value), checks that ``ready`` agrees with the
 checks, and round-trips exactly: ``report_from_dict(report_to_dict(r)) == r`` for every report
-within the schema's bounds. :func:`report_to_dict` clips values beyond those bounds (with a
-warning in the report) so its output always validates.
+within the schema's bounds and free of credential shapes. :func:`report_to_dict` redacts those
+(:func:`gate.redact.redact`: no path, message or quoted readiness.yml value carries a token) and
+clips values beyond the bounds (with a warning in the report) so its output always validates.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from typing import Any, Callable, Mapping, Optional, Sequence, TypeVar
 from gate.delta import Delta, FindingChanges, StatusChange
 from gate.model import (ApprovalState, CheckReport, DeferralRecord, DeferralState, Finding,
                         GateResult, Location, Report, Severity, SkippedPath, Status, ToolInfo)
-from gate.render.escape import one_line, truncate
+from gate.redact import redact
+from gate.render.escape import one_line, redact_id, truncate
 from gate.render.interface import RenderOptions, Renderer
 from gate.resources import policy_file
 
@@ -73,16 +75,29 @@ class ReportFormatError(ValueError):
 
 
 class _Clipper:
-    """Clips values to the schema's bounds and remembers what it dropped, for a warning."""
+    """Redacts and clips values to the schema's bounds, and remembers what it dropped, for a warning.
+
+    Every string of the document passes :meth:`text` (or :meth:`ident`): paths, messages and the
+    values quoted from readiness.yml (tickets, finding ids, owners, evidence notes) have their
+    credential shapes replaced by ``[REDACTED]`` (:func:`gate.redact.redact`; ``docs/threats.md``,
+    promise 3), before cutting, so no token is ever shown in part.
+    """
 
     def __init__(self) -> None:
         self.dropped: list[str] = []
 
-    def text(self, value: Optional[str], limit: int = MAX_TEXT) -> Optional[str]:
-        if value is None or len(value) <= limit:
+    def text(self, value: Optional[str], limit: int = MAX_TEXT, *, scrub: Callable[[str], str] = redact) -> Optional[str]:
+        if value is None:
+            return value
+        value = scrub(value)
+        if len(value) <= limit:
             return value
         self.dropped.append(f"a value longer than {limit} characters was cut")
         return truncate(value, limit)
+
+    def ident(self, value: Optional[str], limit: int = MAX_ID) -> Optional[str]:
+        """An identifier that may hold hex digests (a fingerprint): see :func:`redact_id`."""
+        return self.text(value, limit, scrub=redact_id)
 
     def items(self, values: Sequence[T], limit: int, what: str) -> Sequence[T]:
         if len(values) <= limit:
@@ -120,7 +135,7 @@ def _finding(f: Finding, c: _Clipper) -> dict:
         "path": c.text(f.path, MAX_PATH),
         "line": f.line,
         "severity": f.severity.value,
-        "fingerprint": c.text(f.fingerprint, MAX_ID),
+        "fingerprint": c.ident(f.fingerprint),
         "remediation": c.text(f.remediation),
         "aliases": [c.text(a, MAX_ID) for a in c.items(f.aliases, MAX_SMALL_LIST, "aliases")],
         "deferred_by": c.text(f.deferred_by, MAX_ID),
@@ -223,7 +238,7 @@ def report_to_dict(report: Report) -> dict:
         "commit": report.commit,
         "root": c.text(report.root, MAX_PATH),
         "mode": report.mode,
-        "changed_since": c.text(report.changed_since, MAX_ID),
+        "changed_since": c.ident(report.changed_since),
         "config_source": c.text(report.config_source, MAX_PATH),
         "profile": c.text(report.profile, MAX_ID),
         "service": c.text(report.service, MAX_ID),

@@ -3,8 +3,8 @@
 One ``run`` (SARIF 2.1.0 §3.14) whose ``tool.driver`` is readiness-gate, with:
 
 * ``rules[]`` (§3.49): one rule per check (``id`` = check id) and one per distinct finding rule
-  (``id`` = ``<check-id>/<finding.rule>``), built from the check's metadata
-  (``policies/checks/<id>.yml`` via :func:`gate.checks.interface.load_meta`): ``title`` →
+  (``id`` = ``<check-id>/<finding.rule>``), built from the check's words that the report carries
+  (:attr:`gate.model.CheckReport.meta`, read from ``policies/checks/<id>.yml``): ``title`` →
   ``shortDescription``, ``rationale`` → ``fullDescription``, ``remediation`` → ``help.text`` and
   ``help.markdown`` (with a link to ``help-uri``), ``help-uri`` → ``helpUri``. Every rule has a
   ``name`` (PascalCase, different from the id, SARIF1001), ``properties.precision``,
@@ -46,9 +46,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from gate.checks.interface import load_meta
 from gate.model import CheckMeta, CheckReport, DeferralRecord, Finding, Report, Severity, Status
-from gate.render.escape import escape_markdown, safe_url, truncate
+from gate.redact import redact
+from gate.render.escape import escape_markdown, redact_id, safe_url, truncate
 from gate.render.interface import RenderOptions, Renderer
 from gate.render.json_report import applicable_deferral
 from gate.render.text import approval_phrase
@@ -105,17 +105,10 @@ exact pin is certain; the pattern and secret scanners are rule-based and rarely 
 evidence checks (absent evidence) default to ``medium``."""
 
 
-def _meta(check: CheckReport) -> Optional[CheckMeta]:
-    try:
-        return load_meta(check.id)
-    except (OSError, KeyError, TypeError, ValueError):
-        # Unknown to this installation (a report from another version): use the report's words.
-        return None
-
-
 def _message(text: str) -> Dict[str, str]:
     # SARIF message.text must be non-empty (GitHub's GH1015 rejects a result without it).
-    return {"text": text or "(no description)"}
+    # Paths and values quoted from readiness.yml reach messages: no credential shape survives.
+    return {"text": redact(text) or "(no description)"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -174,7 +167,7 @@ def _help(remediation: str, help_uri: Optional[str], *, ours: bool) -> Dict[str,
     finding's remediation may name repository paths, so its markdown form is escaped like every
     other repository-derived text (mentions, links, HTML: :func:`gate.render.escape.escape_markdown`).
     """
-    text = remediation or "See the readiness-gate documentation."
+    text = redact(remediation) or "See the readiness-gate documentation."
     url = safe_url(help_uri)
     markdown = (text if ours else escape_markdown(text)) + (f"\n\nSee [the documentation]({url})." if url else "")
     return {"text": text, "markdown": markdown}
@@ -246,7 +239,7 @@ def _location(path: str, line: Optional[int], end_line: Optional[int] = None) ->
     start = line if line is not None and line >= 1 else 1
     end = end_line if end_line is not None and end_line >= start else start
     return {"physicalLocation": {
-        "artifactLocation": {"uri": urllib.parse.quote(path, safe="/"), "uriBaseId": SRCROOT},
+        "artifactLocation": {"uri": urllib.parse.quote(redact(path), safe="/"), "uriBaseId": SRCROOT},
         "region": {"startLine": start, "endLine": end}}}
 
 
@@ -287,7 +280,7 @@ def _check_severity(check: CheckReport) -> Severity:
 
 def _suppression(check: CheckReport, ticket: str) -> dict:
     record = next((d for d in check.deferrals if d.ticket == ticket), None)
-    return {"kind": "external", "status": "accepted", "justification": justification(record, ticket)}
+    return {"kind": "external", "status": "accepted", "justification": redact(justification(record, ticket))}
 
 
 def report_to_sarif(report: Report, path_prefix: str = "") -> dict:
@@ -301,7 +294,7 @@ def report_to_sarif(report: Report, path_prefix: str = "") -> dict:
     hashes: Dict[str, int] = {}
     anchor = _repo_path(path_prefix, anchor_path(report))
     for check in report.checks:
-        meta = _meta(check)
+        meta = check.meta
         check_index = rules.add(_check_rule(check, meta, _check_severity(check)))
         if check.status is Status.SKIPPED:
             continue
@@ -330,7 +323,7 @@ def report_to_sarif(report: Report, path_prefix: str = "") -> dict:
                 "partialFingerprints": {LINE_HASH_KEY: f"{key}:{hashes[key]}"},
             }
             if f.fingerprint:
-                result["partialFingerprints"][FINGERPRINT_KEY] = f.fingerprint
+                result["partialFingerprints"][FINGERPRINT_KEY] = redact_id(f.fingerprint)
             if f.deferred_by:
                 result["suppressions"] = [_suppression(check, f.deferred_by)]
             result["properties"] = {"check": check.id, "severity": f.severity.value,
@@ -389,7 +382,7 @@ def report_to_sarif(report: Report, path_prefix: str = "") -> dict:
             "blocking": [c.id for c in report.blocking_checks],
             "commit": report.commit,
             "profile": report.profile,
-            "configSource": report.config_source,
+            "configSource": redact(report.config_source),
             "mode": report.mode,
             "generatedAt": report.generated_at,
         },

@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from render_fixtures import TODAY, deferral, ready_report
 from servers.osv import OsvServer
 
+from gate.checks.registry import scanner_check_ids
 from gate.cli import main
 from gate.delta import compare
 from gate.model import DeferralState, Finding, Report, Severity, Status
@@ -30,7 +31,8 @@ from gate.render.json_report import (
 )
 from gate.render.markdown import render_markdown
 from gate.render.text import render_text
-from gate.runner import SCANNER_CHECKS
+
+SCANNER_CHECKS = scanner_check_ids()
 
 GOLDEN = Path(__file__).parent / "golden"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

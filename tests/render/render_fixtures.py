@@ -17,7 +17,8 @@ import os
 from pathlib import Path
 from typing import Iterable, Optional
 
-from gate.model import (GATES, ApprovalState, CheckReport, DeferralRecord, DeferralState, Finding,
+from gate.checks.interface import load_meta
+from gate.model import (GATES, ApprovalState, CheckMeta, CheckReport, DeferralRecord, DeferralState, Finding,
                         GateResult, Location, Report, Severity, SkippedPath, Status, ToolInfo, worst)
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -59,10 +60,19 @@ def check(cid: str, gate: str, title: str, status: Status, summary: str, *, requ
           findings: Iterable[Finding] = (), deferrals: Iterable[DeferralRecord] = (),
           tools: Iterable[ToolInfo] = (), skipped: Iterable[SkippedPath] = (),
           evidence: Iterable[str] = (), duration: float = 0.25) -> CheckReport:
-    """A check report with fixed duration."""
+    """A check report with fixed duration, carrying the check's words as the runner's do."""
     return CheckReport(id=cid, gate=gate, title=title, required=required, status=status, summary=summary,
                        findings=tuple(findings), skipped=tuple(skipped), tools=tuple(tools),
-                       evidence=tuple(evidence), deferrals=tuple(deferrals), duration_s=duration)
+                       evidence=tuple(evidence), deferrals=tuple(deferrals), duration_s=duration,
+                       meta=_meta(cid))
+
+
+def _meta(cid: str) -> Optional[CheckMeta]:
+    """The words of check ``cid`` (None for a check this installation does not know)."""
+    try:
+        return load_meta(cid)
+    except (OSError, KeyError):
+        return None
 
 
 def build_report(checks: Iterable[CheckReport], *, skipped: Iterable[SkippedPath] = (),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
+from github_markdown import render_cmark_gfm, render_github
 from markdown_it import MarkdownIt
 
 from gate.render.escape import (ZWJ, escape_html, escape_markdown, file_url, markdown_link, one_line,
@@ -44,7 +45,18 @@ def test_links_images_emphasis_code_are_literal():
     assert "<a " not in html and "<img" not in html and "<strong>" not in html
     assert "<em>" not in html and "<code>" not in html and "<s>" not in html and "<del>" not in html
     # The reader still sees the original characters.
-    assert "[click](https://evil.example)" in html.replace("\\", "")
+    assert "[click](https://evil.example)" in html.replace("\\", "").replace(ZWJ, "")
+
+
+def test_bare_urls_are_not_autolinked():
+    """GitHub's autolink extension links bare ``https://`` and ``www.`` (GFM "Autolinks
+    (extension)"); cmark-gfm, GitHub's own parser, is the judge, markdown-it-py the second."""
+    src = "see https://evil.example/x, HTTP://e.example, www.evil.example and (www.e.com) or *ftp://e.example*"
+    assert render_cmark_gfm(src).count("<a ") == 5  # the plain text would be five live links
+    for out in (escape_markdown(src), escape_html(src)):
+        assert "<a " not in render_cmark_gfm("x " + out + "\n")
+        assert "<a " not in render_github("x " + out + "\n")
+        assert out.replace(ZWJ, "").replace("\\", "").replace("&amp;", "&").startswith("see https://evil.example/x")
 
 
 def test_table_cell_cannot_be_broken():

@@ -61,16 +61,21 @@ def test_discovery_finds_every_kind_of_file(tmp_path):
     write_tree(tmp_path, {
         "requirements.txt": "flask==3.0.0\n",
         "requirements-dev.txt": "pytest==8.0.0\n",
+        "dev-requirements.txt": "mypy==1.10.0\n",
+        "constraints-ci.txt": "coverage==7.5.0\n",
         "requirements/prod.txt": "gunicorn==22.0.0\n",
-        "services/api/requirements.in": "ignored>=1\n",
+        "services/api/requirements.in": "attrs>=23\n",
         "services/api/pyproject.toml": '[project]\nname = "api"\ndependencies = ["attrs==23.1.0"]\n',
         "notes.txt": "requests>=2\n",
     })
     found = read(tmp_path)
-    assert found.files == ("requirements-dev.txt", "requirements.txt", "requirements/prod.txt",
-                           "services/api/pyproject.toml")
-    assert [p[0] for p in pins(found)] == ["attrs", "flask", "gunicorn", "pytest"]
-    assert found.unauditable == ()
+    assert found.files == ("constraints-ci.txt", "dev-requirements.txt", "requirements-dev.txt", "requirements.txt",
+                           "requirements/prod.txt", "services/api/pyproject.toml", "services/api/requirements.in")
+    assert [p[0] for p in pins(found)] == ["attrs", "coverage", "flask", "gunicorn", "mypy", "pytest"]
+    # The pip-compile input's range is resolved by nothing that pins attrs beside or above it.
+    assert [(u.rule, u.path) for u in found.unauditable] == [("unpinned-requirement", "services/api/requirements.in")]
+    write_tree(tmp_path, {"services/api/requirements.txt": "attrs==23.1.0\n"})
+    assert read(tmp_path).unauditable == ()
 
 
 def test_exclude_applies_to_files_and_includes(tmp_path):
@@ -275,10 +280,60 @@ def test_poetry_tables_and_pipfile_without_locks(tmp_path):
     assert read(tmp_path / "pipenv").unauditable == ()
 
 
-def test_setup_py_alone_is_a_finding(tmp_path):
+def test_setup_files_alone_are_findings(tmp_path):
     write_tree(tmp_path, {"setup.py": "from setuptools import setup\nsetup(install_requires=['requests'])\n",
                           "tools/helper/setup.cfg": "[options]\ninstall_requires = requests\n"})
-    assert [(u.rule, u.path) for u in read(tmp_path).unauditable] == [
-        ("unauditable-requirement", "setup.py"), ("unauditable-requirement", "tools/helper/setup.cfg")]
+    assert [(u.rule, u.path, u.line) for u in read(tmp_path).unauditable] == [
+        ("unauditable-requirement", "setup.py", 2), ("unpinned-requirement", "tools/helper/setup.cfg", 2)]
     write_tree(tmp_path, {"requirements.txt": "requests==2.31.0\n"})
+    assert read(tmp_path).unauditable == ()
+
+
+
+
+def test_setup_cfg_is_read_as_setuptools_reads_it(tmp_path):
+    write_tree(tmp_path, {
+        "setup.cfg": """
+            [metadata]
+            name = svc
+            [options]
+            install_requires =
+                requests==2.19.1
+                # a comment line
+                flask>=2
+            [options.extras_require]
+            dev = pytest==8.0.0; mypy
+            docs = file: docs/requirements.txt
+        """,
+        "docs/requirements.txt": "sphinx==7.3.7\n"})
+    found = read(tmp_path)
+    assert [p[:3] for p in pins(found)] == [("pytest", "8.0.0", "setup.cfg"), ("requests", "2.19.1", "setup.cfg"),
+                                             ("sphinx", "7.3.7", "docs/requirements.txt")]
+    assert [(u.rule, u.spec, u.line) for u in found.unauditable] == [
+        ("unpinned-requirement", "flask>=2", 7), ("unpinned-requirement", "mypy", 9)]
+    write_tree(tmp_path, {"setup.cfg": "[options\ninstall_requires = x\n"})
+    assert [u.rule for u in read(tmp_path).unauditable] == ["unreadable-dependency-file"]
+
+
+def test_setup_py_literals_are_read_and_computed_values_are_named(tmp_path, capfd):
+    write_tree(tmp_path, {"setup.py": """
+        import setuptools
+        REQUIRES = ["requests==2.19.1", "flask>=2"]
+        setuptools.setup(name="svc", install_requires=REQUIRES,
+                         extras_require={"dev": ["pytest==8.0.0"]})
+    """})
+    found = read(tmp_path)
+    assert [p[:3] for p in pins(found)] == [("pytest", "8.0.0", "setup.py"), ("requests", "2.19.1", "setup.py")]
+    (item,) = found.unauditable
+    assert (item.rule, item.spec, item.line) == ("unauditable-requirement", "flask>=2", 2)
+    assert "install_requires" in item.reason and "pins it" in item.reason
+    # Computed, or not Python 3: a finding naming why; never a crash, never a warning on stderr.
+    for body in ("from setuptools import setup\nsetup(install_requires=open('r.txt').read().split())\n",
+                 "print 'python 2'\n", "x = '\\d'\nsetup(**kw)\n"):
+        write_tree(tmp_path, {"setup.py": body}, dedent=False)
+        (item,) = read(tmp_path).unauditable
+        assert item.rule == "unauditable-requirement" and item.path == "setup.py" and "never runs" in item.reason
+    assert capfd.readouterr().err == ""
+    # setup() with no dependencies declares nothing.
+    write_tree(tmp_path, {"setup.py": "from setuptools import setup\nsetup(name='svc')\n"}, dedent=False)
     assert read(tmp_path).unauditable == ()

@@ -390,14 +390,16 @@ def test_symlinked_workflow_leaving_the_tree_is_not_evidence(tmp_path: Path) -> 
     assert rules(run_check("deploy-pipeline", repo)) == ["no-deploy-job"]
 
 
-def test_defaults_in_profile_match_code() -> None:
+def test_the_check_reads_the_profile_defaults() -> None:
+    """The default profile is the only source of the patterns: the check's settings are its lists."""
     from helpers import config_from
 
-    from gate.checks import deploy
+    from gate.checks.deploy_pipeline import DeployPipelineCheck
     options = config_from(None).settings("deploy-pipeline").options
-    assert tuple(options["deploy-patterns"]) == deploy.DEFAULT_DEPLOY_PATTERNS
-    assert tuple(options["test-patterns"]) == deploy.DEFAULT_TEST_PATTERNS
-    assert tuple(options["ignore-patterns"]) == deploy.DEFAULT_IGNORE_PATTERNS
+    settings = DeployPipelineCheck().parse_settings(options)
+    assert settings.deploy_patterns == tuple(options["deploy-patterns"]) and "cf push" in settings.deploy_patterns
+    assert settings.test_patterns == tuple(options["test-patterns"]) and "pytest" in settings.test_patterns
+    assert settings.ignore_patterns == tuple(options["ignore-patterns"]) and "gh-pages" in settings.ignore_patterns
 
 
 PLAN_ON_PR = """

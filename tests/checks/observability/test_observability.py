@@ -256,15 +256,14 @@ def test_ten_thousand_files_is_fast(tmp_path: Path) -> None:
         for i in range(100):
             (pkg / f"mod{i}.py").write_text(f"import logging\nlog = logging.getLogger(__name__)\nX = {i}\n")
     write_tree(tmp_path, {"app/main.py": APP, "monitoring/alerts.yml": RULES})
-    from gate.checks.interface import CheckContext, RunOptions
+    from gate.checks.interface import RunOptions, check_context
     from gate.checks.observability import ObservabilityCheck
     from gate.inventory import build_inventory
     from helpers import TODAY, config_from
     cfg = config_from(None)
     inv = build_inventory(tmp_path, use_git=False)
-    ctx = CheckContext(inventory=inv, config=cfg, settings=cfg.settings("observability").options,
-                       options=RunOptions(today=TODAY))
-    result = ObservabilityCheck().run(ctx)
+    check = ObservabilityCheck()
+    result = check.run(check_context(check, inv, cfg, options=RunOptions(today=TODAY)))
     # Behaviour only: speed on 10,000 files is measured by benchmarks/run.py part (d), not
     # asserted in a timed test (the brief: no timed tests on shared CI machines).
     assert result.status is Status.PASS
@@ -278,11 +277,14 @@ def test_every_health_hint_match_holds_a_hint_literal() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from gate.checks.observability import DEFAULT_HEALTH_PATHS, _normalise_route, health_hint_literals
-    from gate.checks.ops_evidence import fold_case
+    from helpers import config_from
 
-    for paths in (DEFAULT_HEALTH_PATHS, ("/HealthZ", "^api/Ready$", "/status/health")):
-        health = tuple(h for h in (_normalise_route(p) for p in paths) if h)
+    from gate.checks.observability.health import health_hint_literals, normalise_route
+    from gate.textindex import fold_case
+
+    profile_paths = tuple(config_from(None).settings("observability").options["health-paths"])
+    for paths in (profile_paths, ("/HealthZ", "^api/Ready$", "/status/health")):
+        health = tuple(h for h in (normalise_route(p) for p in paths) if h)
         hint = re.compile(r"[\"'/^](?:" + "|".join(re.escape(h) for h in sorted(set(health), key=len, reverse=True))
                           + r")[/?$]*[\"']")
         literals = health_hint_literals(health)
@@ -304,7 +306,7 @@ def test_import_candidates_give_the_matches_of_finditer() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from gate.checks.observability import _IMPORT, _imports
+    from gate.checks.observability.libraries import _IMPORT, _imports
 
     pieces = st.sampled_from(["import os", "from a.b import (c,\n  d)", "from x import y; import z", "  import q as r",
                               "x = 1  # import nothing", "\timport\tstructlog", "from . import a", "reimport x",
@@ -324,7 +326,7 @@ def test_every_string_reference_names_a_hint_literal() -> None:
     """String references are skipped in files without a hint literal: each one names one."""
     import re
 
-    from gate.checks.observability import _STRING_REF, PY_HINT_LITERALS, STRING_REFS
+    from gate.checks.observability.libraries import _STRING_REF, PY_HINT_LITERALS, STRING_REFS
 
     names = re.search(r"\(\?:([\w|]+)\)", _STRING_REF.pattern).group(1).split("|")
     assert set(names) == set(STRING_REFS)
@@ -351,8 +353,8 @@ def test_deep_modules_are_walked_as_the_recursive_visitor_walks_them(tmp_path: P
 
 
 def test_a_module_that_cannot_be_read_is_an_error_not_a_pass(tmp_path: Path) -> None:
-    """Modules are read through the shared literal index; a read failure still fails closed."""
-    from gate.checks.interface import CheckContext, RunOptions, SharedWork
+    """Modules are read through the run's text index; a read failure still fails closed."""
+    from gate.checks.interface import RunOptions, check_context
     from gate.checks.registry import load_check
     from gate.inventory import build_inventory
     from helpers import TODAY, config_from
@@ -361,8 +363,7 @@ def test_a_module_that_cannot_be_read_is_an_error_not_a_pass(tmp_path: Path) -> 
     cfg = config_from(None)
     inventory = build_inventory(tmp_path, max_file_size=cfg.max_file_size, exclude=cfg.exclude)
     (tmp_path / "app/gone.py").unlink()  # listed, then gone before it is read
-    ctx = CheckContext(inventory=inventory, config=cfg, settings=cfg.settings("observability").options,
-                       options=RunOptions(today=TODAY), shared=SharedWork())
-    result = load_check("observability").run(ctx)
+    check = load_check("observability")
+    result = check.run(check_context(check, inventory, cfg, options=RunOptions(today=TODAY)))
     assert result.status is Status.ERROR
     assert "app/gone.py" in result.summary and "permissions" in result.summary

@@ -412,8 +412,12 @@ def test_glob_literals_never_rule_out_a_path_the_globs_match() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from gate.checks.rollback import DEFAULT_MIGRATION_GLOBS, glob_literals
+    from helpers import config_from
+
+    from gate.checks.rollback import glob_literals
     from gate.inventory import match_globs
+
+    profile_globs = tuple(config_from(None).settings("rollback").options["migration-paths"])
 
     assert glob_literals(("**/*",)) is None and glob_literals(("db/{a,b}.sql",)) is None
     assert glob_literals(("!x/**", "db/*.SQL")) == (".sql",)
@@ -426,7 +430,7 @@ def test_glob_literals_never_rule_out_a_path_the_globs_match() -> None:
     @given(st.lists(st.lists(glob_part, min_size=1, max_size=4).map("/".join), min_size=1, max_size=3),
            st.lists(segment, min_size=1, max_size=5).map("/".join))
     def check(globs: list[str], path: str) -> None:
-        for patterns in (tuple(globs), DEFAULT_MIGRATION_GLOBS, (*globs, "!**/m/**")):
+        for patterns in (tuple(globs), profile_globs, (*globs, "!**/m/**")):
             literals = glob_literals(patterns)
             if literals is not None and match_globs(path, patterns):
                 assert any(lit in path.lower() for lit in literals), (patterns, path)

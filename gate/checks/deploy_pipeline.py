@@ -49,47 +49,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Optional
+from typing import Callable, Optional
 
-from gate.checks.interface import Check, CheckContext
-from gate.checks.ops_evidence import ROLLBACK_NAME
-from gate.checks.workflows import (DEFAULT_WORKFLOW_GLOBS, Job, Step, Workflow, WorkflowSet, compile_patterns,
-                                   load_workflows, step_matches)
+from gate.checks.evidence import ROLLBACK_NAME
+from gate.checks.interface import Check, CheckContext, option, strings
+from gate.checks.workflows import Job, Step, Workflow, WorkflowSet, compile_patterns, step_matches
 from gate.model import CheckResult, Finding, Severity
 
-DEFAULT_DEPLOY_PATTERNS: tuple[str, ...] = (
-    "deploy", "kubectl apply", "kubectl rollout", "kubectl set image", "helm upgrade", "helm install",
-    "helmfile apply", "helmfile sync", "argocd app sync", "aws deploy",
-    "aws ecs update-service", "aws lambda update-function-code", "sam deploy", "eb deploy",
-    "gcloud run deploy", "gcloud app deploy", "gcloud functions deploy", "fly deploy", "flyctl deploy",
-    "git push heroku", "heroku container:release", "serverless deploy", "sls deploy",
-    "terraform apply", "tofu apply", "pulumi up", "cdk deploy", "ansible-playbook", "cap production",
-    "vercel --prod", "netlify deploy", "wrangler deploy", "wrangler publish", "az webapp deploy", "cf push",
-    "azure/webapps-deploy", "aws-actions/amazon-ecs-deploy-task-definition",
-    "google-github-actions/deploy-cloudrun", "google-github-actions/deploy-appengine",
-)
-"""Default ``deploy-patterns``: the deploy commands and actions of the common platforms
-(Kubernetes, Helm, Argo CD, AWS ECS/Lambda/Elastic Beanstalk/CodeDeploy, Google Cloud Run/App
-Engine/Functions, Fly.io, Heroku, Serverless, Terraform/OpenTofu, Pulumi, CDK, Ansible,
-Capistrano, Vercel, Netlify, Cloudflare, Azure, Cloud Foundry) plus the word ``deploy`` itself, which covers
-``./deploy.sh``, ``make deploy`` and most ``*-deploy`` actions."""
+@dataclass(frozen=True)
+class DeployPipelineSettings:
+    """``checks.deploy-pipeline`` options (defaults: ``policies/profiles/default.yml``)."""
 
-DEFAULT_TEST_PATTERNS: tuple[str, ...] = (
-    "pytest", "py.test", "tox", "nox", "python -m unittest", "manage.py test", "make test", "make check",
-    "npm test", "npm run test", "yarn test", "pnpm test", "jest", "vitest", "mocha",
-    "go test", "cargo test", "cargo nextest", "mvn test", "mvn verify", "gradle test", "gradlew test",
-    "gradle check", "gradlew check", "dotnet test", "rspec", "rake test",
-    "phpunit", "mix test", "ctest", "hatch test", "hatch run test", "just test", "task test",
-)
-"""Default ``test-patterns``: the usual test runners of Python, JavaScript, Go, Rust, JVM,
-.NET, Ruby, PHP and Elixir, and the usual ``make``/``just``/``task`` targets."""
+    require_environment: bool = option("require-environment", bool)
+    """A deploy job must name an ``environment:``."""
+    workflow_paths: tuple[str, ...] = option("workflow-paths", strings)
+    """Globs of workflow files examined (the profile: where GitHub looks)."""
+    deploy_patterns: tuple[str, ...] = option("deploy-patterns", strings)
+    """Deploy commands and actions of the common platforms (Kubernetes, Helm, Argo CD, AWS
+    ECS/Lambda/Elastic Beanstalk/CodeDeploy, Google Cloud Run/App Engine/Functions, Fly.io, Heroku,
+    Serverless, Terraform/OpenTofu, Pulumi, CDK, Ansible, Capistrano, Vercel, Netlify, Cloudflare,
+    Azure, Cloud Foundry) plus the word ``deploy`` itself, which covers ``./deploy.sh``,
+    ``make deploy`` and most ``*-deploy`` actions."""
+    test_patterns: tuple[str, ...] = option("test-patterns", strings)
+    """The usual test runners of Python, JavaScript, Go, Rust, JVM, .NET, Ruby, PHP and Elixir,
+    and the usual ``make``/``just``/``task`` targets."""
+    ignore_patterns: tuple[str, ...] = option("ignore-patterns", strings)
+    """Publishing a GitHub Pages documentation site is not deploying the service
+    (``actions/deploy-pages``, ``mkdocs gh-deploy``, the ``github-pages`` environment)."""
 
-DEFAULT_IGNORE_PATTERNS: tuple[str, ...] = (
-    "github-pages", "deploy-pages", "gh-pages", "gh-deploy", "actions-gh-pages",
-    "github-pages-deploy-action",
-)
-"""Default ``ignore-patterns``: publishing a GitHub Pages documentation site is not deploying
-the service (``actions/deploy-pages``, ``mkdocs gh-deploy``, the ``github-pages`` environment)."""
 
 DEPLOY_TRIGGERS = ("push", "workflow_dispatch", "release", "workflow_run", "repository_dispatch")
 """Events that make a deploy part of a release pipeline: a push (branch or tag), a manual
@@ -108,23 +95,22 @@ class _Patterns:
     ignore: Optional["re.Pattern[str]"]
 
 
-class DeployPipelineCheck(Check):
+class DeployPipelineCheck(Check[DeployPipelineSettings]):
     """``deploy-pipeline``: see the module docstring for what counts and each finding."""
 
     id = "deploy-pipeline"
+    settings_type = DeployPipelineSettings
 
-    def run(self, context: CheckContext) -> CheckResult:
-        globs = tuple(context.setting("workflow-paths", list(DEFAULT_WORKFLOW_GLOBS)))
-        pats = _Patterns(
-            deploy=compile_patterns(context.setting("deploy-patterns", list(DEFAULT_DEPLOY_PATTERNS))),
-            test=compile_patterns(context.setting("test-patterns", list(DEFAULT_TEST_PATTERNS))),
-            ignore=compile_patterns(context.setting("ignore-patterns", list(DEFAULT_IGNORE_PATTERNS))))
-        require_env = bool(context.setting("require-environment", True))
-        wset = load_workflows(context, globs)
+    def run(self, context: CheckContext[DeployPipelineSettings]) -> CheckResult:
+        s = context.settings
+        pats = _Patterns(deploy=compile_patterns(s.deploy_patterns), test=compile_patterns(s.test_patterns),
+                         ignore=compile_patterns(s.ignore_patterns))
+        require_env = s.require_environment
+        wset = context.workflows(s.workflow_paths)
         findings: list[Finding] = [
             Finding("invalid-workflow", f"{p.path} is not a valid workflow: {p.message}.", path=p.path,
                     line=p.line, severity=Severity.MEDIUM,
-                    remediation="Fix the workflow file so GitHub can run it (check it with actionlint).")
+                    remediation=self.remediation("invalid-workflow"))
             for p in wset.problems]
         evidence: list[str] = []
         deploy_jobs = _deploy_jobs(wset, pats)
@@ -132,11 +118,10 @@ class DeployPipelineCheck(Check):
             where = f" among {len(wset.workflows)} workflow(s)" if wset.workflows else " (no workflow files found)"
             findings.append(Finding(
                 "no-deploy-job", f"No workflow job deploys{where}.", severity=Severity.HIGH,
-                remediation="Add a deploy job to a workflow in .github/workflows that names an `environment:` "
-                            "and runs your deploy command after the test job."))
+                remediation=self.remediation("no-deploy-job")))
             return CheckResult.from_findings(findings, pass_summary="", fail_summary="no deploy job in any workflow")
         for wf, job in deploy_jobs:
-            job_findings = _judge(wset, wf, job, pats, require_env)
+            job_findings = _judge(wset, wf, job, pats, require_env, self.remediation)
             findings.extend(job_findings)
             if not [f for f in job_findings if f.blocking]:
                 evidence.append(f"deploy job {job.id} in {wf.path}:{job.line} (gated on tests, "
@@ -230,10 +215,9 @@ def _environment(wset: WorkflowSet, job: Job) -> Optional[str]:
     return None
 
 
-def _continue_findings(path: str, job: Job, pats: _Patterns, deploy_id: str) -> list[Finding]:
+def _continue_findings(path: str, job: Job, pats: _Patterns, deploy_id: str, remediation: str) -> list[Finding]:
     """``tests-continue-on-error`` findings for a test job and its test steps."""
     out = []
-    remediation = "Remove `continue-on-error` from the tests that gate the deploy, so failing tests stop it."
     targets = [(job.continue_on_error, job.continue_on_error_line or job.line, f"test job {job.display}")]
     targets += [(s.continue_on_error, s.continue_on_error_line or s.line, f"test step of job {job.id}")
                 for s in job.steps if step_matches(s, pats.test)]
@@ -251,8 +235,10 @@ def _continue_findings(path: str, job: Job, pats: _Patterns, deploy_id: str) -> 
     return out
 
 
-def _judge(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, require_env: bool) -> list[Finding]:
-    """The findings for one deploy job."""
+def _judge(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, require_env: bool,
+           remedy: Callable[..., str]) -> list[Finding]:
+    """The findings for one deploy job; ``remedy(rule, **values)`` gives each rule's remediation
+    (:meth:`gate.checks.interface.Check.remediation`)."""
     findings: list[Finding] = []
     label = f"Deploy job {job.display} in {wf.path}"
     # 1. trigger
@@ -263,7 +249,7 @@ def _judge(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, require_e
             "deploy-not-triggered", f"{label} does not run on push, tag, release or workflow_dispatch "
                                     f"(it runs on: {got}).",
             path=wf.path, line=wf.triggers_line or job.line, severity=Severity.MEDIUM,
-            remediation="Trigger the deploy workflow on `push` (branch or tag) or `workflow_dispatch`."))
+            remediation=remedy("deploy-not-triggered")))
     # 2. gated on tests, 3. no continue-on-error on those tests
     gates: list[tuple[str, Job]] = []
     for upstream in wf.closure(job.id):
@@ -280,25 +266,23 @@ def _judge(wset: WorkflowSet, wf: Workflow, job: Job, pats: _Patterns, require_e
             "deploy-not-gated-on-tests",
             f"{label} does not `needs:` (directly or transitively) any job that runs tests.",
             path=wf.path, line=job.line, severity=Severity.HIGH,
-            remediation=f"Add `needs: [<test job>]` to job {job.id} so it runs only after the tests pass."))
+            remediation=remedy("deploy-not-gated-on-tests", job=job.id)))
     for path, gate_job in gates:
-        findings.extend(_continue_findings(path, gate_job, pats, job.id))
+        findings.extend(_continue_findings(path, gate_job, pats, job.id, remedy("tests-continue-on-error")))
     cond = job.condition
     if gates and cond and _IGNORES_RESULT.search(cond) and not _REQUIRES_SUCCESS.search(cond):
         findings.append(Finding(
             "deploy-ignores-test-result",
             f"{label} has `if: {job.condition.strip()}`, so it runs even when the tests it needs fail.",
             path=wf.path, line=job.condition_line or job.line, severity=Severity.HIGH,
-            remediation="Drop `always()`/`!cancelled()` from the deploy job's `if:` or also require "
-                        "`needs.<test job>.result == 'success'`."))
+            remediation=remedy("deploy-ignores-test-result")))
     # 4. environment
     if require_env and not _environment(wset, job):
         findings.append(Finding(
             "deploy-without-environment",
             f"{label} names no `environment:`, so no protection rules (required reviewers, branch limits) "
             "can apply to it.", path=wf.path, line=job.line, severity=Severity.MEDIUM,
-            remediation=f"Add `environment: production` (or the target's name) to job {job.id} and configure "
-                        "its protection rules."))
+            remediation=remedy("deploy-without-environment", job=job.id)))
     return findings
 
 

@@ -1,8 +1,9 @@
 """The shortcuts behind the evidence checks' speed give the answers of the slow, obvious code.
 
-``gate.checks.ops_evidence`` finds the checks' keywords with a shared :class:`LiteralIndex`
-(pivot patterns from :func:`literal_groups`), tries only the lines holding a keyword
-(:func:`_first_command`) and folds case like ``re.IGNORECASE`` does (:func:`fold_case`). Each is
+The evidence checks find their keywords with the run's shared :class:`gate.textindex.LiteralIndex`
+(pivot patterns from :func:`literal_groups`), try only the lines holding a keyword
+(:func:`gate.checks.evidence._first_command`) and fold case like ``re.IGNORECASE`` does
+(:func:`fold_case`). Each is
 compared here with the plain computation it replaces, on examples and on generated inputs.
 """
 
@@ -18,14 +19,28 @@ from hypothesis import strategies as st
 
 from gate.checks.backups import BACKUP_COMMANDS, BACKUP_KEYWORDS, RESTORE_COMMANDS, RESTORE_KEYWORDS
 from gate.checks.load_test import DEFINITION_LITERALS, LOAD_COMMANDS, LOAD_KEYWORDS
-from gate.checks.observability import PY_HINT_LITERALS
-from gate.checks.ops_evidence import (_COMMENT_LINE, LiteralIndex, _first_command, _fold_in_place, find_commands,
-                                      fold_bytes, fold_case, index_literals, literal_groups)
+from gate.checks.evidence import _COMMENT_LINE, _first_command, find_commands
+from gate.checks.observability.libraries import PY_HINT_LITERALS
+from gate.checks.registry import load_check
 from gate.checks.rollback import ROLLBACK_COMMANDS, ROLLBACK_KEYWORDS
+from gate.config import build_config
 from gate.inventory import build_inventory
+from gate.textindex import LiteralIndex, fold_bytes, fold_case, literal_groups
+from gate.textindex import fold_in_place as _fold_in_place
 
 COMMANDS = ((BACKUP_COMMANDS, BACKUP_KEYWORDS), (RESTORE_COMMANDS, RESTORE_KEYWORDS),
             (LOAD_COMMANDS, LOAD_KEYWORDS), (ROLLBACK_COMMANDS, ROLLBACK_KEYWORDS))
+
+
+def index_literals() -> tuple[str, ...]:
+    """Every word the evidence checks ask the run's index about (:meth:`Check.index_words`),
+    under the default profile, sorted."""
+    config = build_config(None, None)
+    words: set[str] = set()
+    for cid in ("backups", "load-test", "observability", "rollback"):
+        check = load_check(cid)
+        words |= check.index_words(check.parse_settings(config.settings(cid).options))
+    return tuple(sorted(words))
 
 
 # --------------------------------------------------------------------------- fold_case
