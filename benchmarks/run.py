@@ -32,8 +32,26 @@ What it does, in one run:
    tree (the CLI process and every scanner it started), sampled from ``/proc`` every 20 ms, and
    the largest single process (``getrusage(RUSAGE_CHILDREN).ru_maxrss``). Target: < 1 GiB.
 
-Prints seconds *and* ratios, then which targets are met. Exit status 0 when every target is
-met, 1 otherwise. Timings on a shared machine are noisy; the load average is printed.
+7. **(f) Warm runs** (the result cache, :mod:`gate.cache`): the full gate with ``--cache-dir``
+   cold (an empty cache), warm (nothing changed) and warm on the (c) branch (20 changed files),
+   against the by-hand sum of (a); the warm runs' findings are asserted identical to cold runs
+   without a cache on the same trees. Targets: cold <= 0.25x, warm <= 0.05x, warm after 20
+   changed files <= 0.10x.
+8. **(g) Scale.** The same gate on corpora of about 10, 30 and 100 MB, cold and warm: wall, CPU,
+   peak RSS, and the growth factor per 10x of input. The corpora are nested prefixes of one
+   reproducible list: every top-level package of the venv's ``site-packages`` (sorted by name;
+   the distributions' pinned versions are printed and written to ``requirements.txt``), then the
+   interpreter's standard library (its version is printed). Targets: 100 MB <= 11x the 10 MB
+   run; peak RSS < 1 GiB at 100 MB.
+9. **(h)** the evidence checks on a synthetic 100,000-file tree; **(i)** semgrep's own
+   parallelism (``--jobs=1`` vs one job per CPU vs its default) on the (a) corpus; **(j)** the
+   semgrep the lock pins (what the image carries) against the one installed here (what
+   ``pip install`` gives: the newest < 2), in a throwaway venv, same findings asserted;
+   **(k)** semgrep's time per rule (``--time``) on the (a) corpus.
+
+Prints seconds *and* ratios (wall and CPU), then which targets are met. Exit status 0 when every
+target is met, 1 otherwise. Timings on a shared machine are noisy; the load average is printed
+with every section, and CPU-time ratios are printed beside wall-time ratios.
 """
 
 from __future__ import annotations
@@ -85,7 +103,18 @@ TARGETS = {
     "c": ("diff mode with 20 changed files <= 0.10x the full run", 0.10),
     "d": ("evidence checks on 10,000 files < 1 s", 1.0),
     "e": ("peak RSS of the full run < 1 GiB", 1024.0),
+    "f": ("cold full scan (empty result cache) <= 0.25x the tools by hand", 0.25),
+    "g": ("warm full scan (nothing changed) <= 0.05x the tools by hand", 0.05),
+    "h": ("warm after 20 changed files <= 0.10x the tools by hand, identical findings", 0.10),
+    "i": ("100 MB run <= 11x the 10 MB run (cold)", 11.0),
+    "j": ("peak RSS < 1 GiB at 100 MB", 1024.0),
 }
+TARGET_ORDER = "abcdefghij"
+
+SCALE_MB = (10, 30, 100)
+"""Sizes of the (g) corpora, in MB (10**6 bytes)."""
+SCALE_SYNTHETIC_FILES = 100_000
+SEMGREP_LOCK = REPO / "requirements-lock.txt"
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
@@ -400,11 +429,326 @@ def machine() -> str:
             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
+# --------------------------------------------------------------------------- result cache and scale (docs/performance.md)
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def findings_of(doc: dict) -> set[str]:
+    """Every check's status and every finding of a JSON report, as comparable strings (the
+    evidence lines and durations are left out: a warm run says it used the cache)."""
+    out = set()
+    for g in doc["gates"]:
+        for c in g["checks"]:
+            out.add(f"{c['id']}: {c['status']}")
+            out.update(f"{c['id']}: " + json.dumps(f, sort_keys=True) for f in c["findings"])
+            out.update(f"{c['id']}: skipped " + json.dumps(k, sort_keys=True) for k in c.get("skipped", ()))
+    return out
+
+
+def du_bytes(path: Path) -> tuple[int, int]:
+    """(entries, bytes on disk) of a cache directory."""
+    n = total = 0
+    for dirpath, _, filenames in os.walk(path):
+        for name in filenames:
+            st = os.lstat(os.path.join(dirpath, name))
+            if name.endswith(".json") and name != "usage.json":
+                n += 1
+            total += getattr(st, "st_blocks", 0) * 512 or st.st_size
+    return n, total
+
+
+def ratio_line(label: str, m: Measured, by_hand_wall: float, by_hand_cpu: float, target: float) -> float:
+    r = m.wall_s / by_hand_wall
+    print(f"  {label:<34}: {m.wall_s:7.2f} s wall, {m.cpu_s:7.2f} s CPU  -> {r:.3f}x wall, "
+          f"{m.cpu_s / by_hand_cpu:.3f}x CPU of by hand  (target <= {target:.2f}x)")
+    return r
+
+
+def warm_section(corpus: Path, work: Path, osv_url: str, full_doc: dict, by_hand_wall: float,
+                 by_hand_cpu: float, results: dict) -> None:
+    """(f) cold/warm/warm-after-20-changes with the result cache, findings asserted identical."""
+    print(f"\n== (f) the result cache: cold, warm, warm after {DIFF_FILES} changed files (load average {loadavg()})")
+    cache = work / "cache"
+    if cache.exists():
+        shutil.rmtree(cache)
+    cold, cold_doc = gate_check("gate cold cache", corpus, work / "cold-cache.json", osv_url,
+                                "--cache-dir", str(cache), rss=True)
+    entries, size = du_bytes(cache)
+    warm, warm_doc = gate_check("gate warm", corpus, work / "warm.json", osv_url, "--cache-dir", str(cache))
+    _git(corpus, "checkout", "-q", "bench-pr")
+    try:
+        warm20, warm20_doc = gate_check("gate warm 20", corpus, work / "warm20.json", osv_url, "--cache-dir", str(cache))
+        ref, ref_doc = gate_check("gate cold branch", corpus, work / "cold-branch.json", osv_url)
+    finally:
+        _git(corpus, "checkout", "-q", "main")
+    r_cold = ratio_line("cold (empty cache)", cold, by_hand_wall, by_hand_cpu, TARGETS["f"][1])
+    print(f"    cache after the cold run: {entries:,} entries, {size / 2**20:.1f} MiB on disk; peak RSS {fmt_mib(cold.peak_tree_rss)}")
+    print(check_table(cold_doc))
+    r_warm = ratio_line("warm (nothing changed)", warm, by_hand_wall, by_hand_cpu, TARGETS["g"][1])
+    print(check_table(warm_doc))
+    r_w20 = ratio_line(f"warm, {DIFF_FILES} files changed", warm20, by_hand_wall, by_hand_cpu, TARGETS["h"][1])
+    print(check_table(warm20_doc))
+    print(f"  cold on the changed branch, no cache : {ref.wall_s:7.2f} s wall, {ref.cpu_s:7.2f} s CPU")
+    same_cold = findings_of(cold_doc) == findings_of(full_doc)
+    same_warm = findings_of(warm_doc) == findings_of(full_doc)
+    same_w20 = findings_of(warm20_doc) == findings_of(ref_doc)
+    print(f"  identical findings: cold cache = (a) {same_cold}; warm = (a) {same_warm}; "
+          f"warm after changes = cold on that tree {same_w20} ({len(findings_of(ref_doc)):,} statuses and findings)")
+    results["f"] = (r_cold, r_cold <= TARGETS["f"][1] and same_cold, f"{r_cold:.3f}x" + ("" if same_cold else ", findings DIFFER"))
+    results["g"] = (r_warm, r_warm <= TARGETS["g"][1] and same_warm, f"{r_warm:.3f}x" + ("" if same_warm else ", findings DIFFER"))
+    results["h"] = (r_w20, r_w20 <= TARGETS["h"][1] and same_w20,
+                    f"{r_w20:.3f}x, findings {'identical' if same_w20 else 'DIFFER'}")
+
+
+def scale_files() -> tuple[list[tuple[Path, str, int, Optional[str]]], str]:
+    """Every file the scale corpora may hold, in their fixed order: ``(source, corpus path, bytes,
+    distribution==version or None)``; and a description of the sources."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    owners = md.packages_distributions()
+    out: list[tuple[Path, str, int, Optional[str]]] = []
+
+    def walk(src: Path, base: Path, prefix: str, pin: Optional[str]) -> None:
+        items = [src] if src.is_file() else []
+        if src.is_dir():
+            for dirpath, dirnames, filenames in os.walk(src):
+                dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+                items.extend(Path(dirpath) / n for n in sorted(filenames))
+        for f in items:
+            if f.suffix == ".pyc" or ".so" in f.name or f.is_symlink():
+                continue
+            size = f.stat().st_size
+            if size <= MAX_FILE_BYTES:
+                out.append((f, prefix + str(f.relative_to(base)), size, pin))
+
+    for name in sorted(os.listdir(site)):
+        path = site / name
+        top = name[:-3] if name.endswith(".py") else name
+        if (name.startswith(("_", ".")) or name.endswith((".dist-info", ".egg-info", ".pth")) or top == "gate"
+                or not (path.is_dir() or name.endswith(".py"))):
+            continue
+        dists = owners.get(top)
+        pin = None
+        if dists:
+            dist = sorted(dists)[0]
+            pin = f"{dist}=={md.version(dist)}"
+        walk(path, site, "", pin)
+    for name in sorted(os.listdir(stdlib)):
+        if name in ("site-packages", "__pycache__", "lib-dynload") or name.startswith("config-"):
+            continue
+        walk(stdlib / name, stdlib, "python-stdlib/", None)
+    return out, f"site-packages of {sys.prefix}, then the Python {platform.python_version()} standard library"
+
+
+def build_scale_corpus(dest: Path, files: Sequence[tuple[Path, str, int, Optional[str]]]) -> tuple[int, int, list[str]]:
+    """Copy ``files`` into ``dest`` as a git repository with a requirements.txt of their pins."""
+    dest.mkdir(parents=True)
+    total = 0
+    for src, rel, size, _ in files:
+        out = dest / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, out)
+        total += size
+    pins = sorted({pin for *_, pin in files if pin})
+    (dest / "requirements.txt").write_text("".join(p + "\n" for p in pins), encoding="utf-8")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True, env={**os.environ, **GIT_ENV})
+    _git(dest, "add", "-A", "-f")
+    _git(dest, "commit", "-q", "-m", "scale corpus")
+    return len(files), total, pins
+
+
+def scale_section(work: Path, osv_url: str, sizes: Sequence[int], results: dict) -> Optional[Path]:
+    """(g) the same gate on nested corpora of ``sizes`` MB, cold and warm; returns the smallest."""
+    print(f"\n== (g) scale: the same gate on corpora of {', '.join(str(m) for m in sizes)} MB, cold and warm "
+          f"(load average {loadavg()})")
+    available, where = scale_files()
+    print(f"  sources, in this order: {where}")
+    rows = []
+    smallest = None
+    for mb in sizes:
+        want, chosen, total = mb * 10**6, [], 0
+        for item in available:
+            if total >= want:
+                break
+            chosen.append(item)
+            total += item[2]
+        dest = work / f"scale-{mb}"
+        if dest.exists():
+            shutil.rmtree(dest)
+        n, size, pins = build_scale_corpus(dest, chosen)
+        smallest = smallest or dest
+        if size < want:
+            print(f"  ({mb} MB: only {size / 1e6:.1f} MB available; that is what was scanned)")
+        cache = work / f"scale-cache-{mb}"
+        if cache.exists():
+            shutil.rmtree(cache)
+        cold, cold_doc = gate_check(f"scale {mb} cold", dest, work / f"scale-{mb}-cold.json", osv_url,
+                                    "--cache-dir", str(cache), rss=True)
+        warm, warm_doc = gate_check(f"scale {mb} warm", dest, work / f"scale-{mb}-warm.json", osv_url,
+                                    "--cache-dir", str(cache), rss=True)
+        same = findings_of(cold_doc) == findings_of(warm_doc)
+        semgrep_s = max((c.get("duration_s", 0) for g in cold_doc["gates"] for c in g["checks"]
+                         if c["id"] in ("insecure-patterns", "error-handling")), default=0)
+        rows.append((mb, n, size, len(pins), cold, warm, same, semgrep_s))
+        print(f"  {mb:>3} MB: {n:6,} files, {size / 1e6:6.1f} MB, {len(pins)} pinned distributions; "
+              f"cold {cold.wall_s:7.2f} s wall {cold.cpu_s:7.2f} s CPU {fmt_mib(cold.peak_tree_rss):>9} peak "
+              f"(semgrep checks {semgrep_s:.1f} s); warm {warm.wall_s:6.2f} s wall {warm.cpu_s:6.2f} s CPU "
+              f"{fmt_mib(warm.peak_tree_rss):>9} peak; warm findings identical: {same}  (load {loadavg()})")
+        if mb == max(sizes):
+            print("  pins of the largest corpus: " + ", ".join(pins))
+    lo, hi = rows[0], rows[-1]
+    bytes_ratio = hi[2] / lo[2]
+    per10 = 10 / bytes_ratio
+    wall_ratio, cpu_ratio = hi[4].wall_s / lo[4].wall_s, hi[4].cpu_s / lo[4].cpu_s
+    print(f"  growth {lo[0]} -> {hi[0]} MB ({bytes_ratio:.2f}x the bytes): cold {wall_ratio:.2f}x wall, {cpu_ratio:.2f}x CPU; "
+          f"per 10x of input: {wall_ratio * per10:.2f}x wall, {cpu_ratio * per10:.2f}x CPU; warm "
+          f"{hi[5].wall_s / lo[5].wall_s * per10:.2f}x wall per 10x")
+    for a, b in zip(rows, rows[1:]):
+        r = b[2] / a[2]
+        print(f"    {a[0]} -> {b[0]} MB ({r:.2f}x the bytes): cold {b[4].wall_s / a[4].wall_s:.2f}x wall, "
+              f"{b[4].cpu_s / a[4].cpu_s:.2f}x CPU")
+    grow = wall_ratio * per10
+    results["i"] = (grow, grow <= TARGETS["i"][1] and all(r[6] for r in rows),
+                    f"{grow:.2f}x wall ({cpu_ratio * per10:.2f}x CPU) per 10x of input")
+    peak = max(hi[4].peak_tree_rss, hi[4].max_single_rss, hi[5].peak_tree_rss) / 2**20
+    results["j"] = (peak, peak < TARGETS["j"][1], f"{peak:,.0f} MiB at {hi[2] / 1e6:.0f} MB")
+    return smallest
+
+
+def evidence_100k(work: Path) -> None:
+    """(h) the evidence checks on a synthetic 100,000-file tree (measured, no target)."""
+    print(f"\n== (h) evidence checks alone on a synthetic {SCALE_SYNTHETIC_FILES:,}-file tree (load average {loadavg()})")
+    tree = work / "synthetic-100k"
+    if tree.exists():
+        shutil.rmtree(tree)
+    build_synthetic(tree, SCALE_SYNTHETIC_FILES)
+    ev = measure("evidence 100k", [PYTHON, "-c", _EVIDENCE_SNIPPET, str(tree), ",".join(EVIDENCE_EXCLUDED)], sample_rss=True)
+    doc = json.loads(ev.stdout)
+    print(f"  run_gate (inventory + {len(doc['checks'])} checks)   : {doc['wall']:7.3f} s (process incl. start-up and "
+          f"imports: {ev.wall_s:.2f} s wall, {ev.cpu_s:.2f} s CPU, peak {fmt_mib(ev.peak_tree_rss)}); "
+          f"10x the files of (d)")
+    slow = sorted(doc["checks"].items(), key=lambda kv: -kv[1][1])[:4]
+    print("  slowest: " + ", ".join(f"{cid} {d:.3f} s ({st})" for cid, (st, d) in slow))
+
+
+def semgrep_jobs(corpus: Path) -> None:
+    """(i) semgrep's own parallelism on ``corpus``: --jobs=1, --jobs=<CPUs>, and its default."""
+    cpus = os.cpu_count() or 1
+    print(f"\n== (i) semgrep's parallelism on {corpus.name} ({cpus} CPUs; load average {loadavg()})")
+    base = [tool("semgrep"), "scan", "--experimental", "--metrics=off", "--disable-version-check", "--json",
+            "--no-git-ignore", "--config", str(SEMGREP_RULES)]
+    runs = []
+    for label, extra in (("--jobs=1", ["--jobs=1"]), (f"--jobs={cpus}", [f"--jobs={cpus}"]), ("default", [])):
+        m = measure(f"semgrep {label}", [*base, *extra, "."], cwd=corpus, ok=(0, 1))
+        runs.append((label, m))
+        print(f"  semgrep {label:<10}: {m.wall_s:7.2f} s wall, {m.cpu_s:7.2f} s CPU ({m.cpu_s / m.wall_s:.2f} CPUs busy)")
+    one, many, default = (m for _, m in runs)
+    print(f"  speed-up of {cpus} jobs over 1: {one.wall_s / many.wall_s:.2f}x wall; the default behaves like "
+          f"{'--jobs=' + str(cpus) if abs(default.wall_s - many.wall_s) < abs(default.wall_s - one.wall_s) else '--jobs=1'}")
+
+
+def lock_version(name: str) -> Optional[str]:
+    for line in SEMGREP_LOCK.read_text(encoding="utf-8").splitlines():
+        if line.lower().startswith(name + "=="):
+            return line.split("==", 1)[1].split(";")[0].split()[0].strip()
+    return None
+
+
+def semgrep_versions(corpus: Path, work: Path, osv_url: str) -> None:
+    """(j) the lock's semgrep (the image's) against the installed one (``pip install``'s newest
+    < 2), in a throwaway venv: time and semgrep findings of the gate on ``corpus``."""
+    installed = md.version("semgrep")
+    locked = lock_version("semgrep")
+    print(f"\n== (j) semgrep versions: installed here {installed} (pip install: the newest < 2), "
+          f"the lock's {locked} (the image) (load average {loadavg()})")
+    if not locked or locked == installed:
+        print("  the same version: nothing to compare")
+        return
+    venv = work / f"semgrep-{locked}"
+    exe = venv / "bin" / "semgrep"
+    if not exe.exists():
+        subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True)
+        got = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", f"semgrep=={locked}"],
+                             capture_output=True, text=True)
+        if got.returncode != 0:
+            print(f"  not measured: pip install semgrep=={locked} failed ({(got.stderr or got.stdout).strip()[-300:]})")
+            return
+    docs = {}
+    for label, env in ((installed, {}), (locked, {"READINESS_GATE_SEMGREP_BIN": str(exe)})):
+        m = measure(f"semgrep {label}", [PYTHON, "-m", "gate", "check", str(corpus), "--format", "json", "--output",
+                                         str(work / f"semgrep-{label}.json"), "--osv-url", osv_url, "--no-progress",
+                                         "--only", "insecure-patterns,error-handling"], ok=(0, 1), env=env)
+        doc = json.loads((work / f"semgrep-{label}.json").read_text(encoding="utf-8"))
+        docs[label] = doc
+        tools = sorted({f"{t['name']} {t['version']}" for g in doc["gates"] for c in g["checks"] for t in c.get("tools", ())})
+        print(f"  semgrep {label:<9}: {m.wall_s:7.2f} s wall, {m.cpu_s:7.2f} s CPU, "
+              f"{sum(len(c['findings']) for g in doc['gates'] for c in g['checks'])} findings ({', '.join(tools)})")
+    same = findings_of(docs[installed]) == findings_of(docs[locked])
+    print(f"  identical findings: {same}")
+
+
+_PLAN_SNIPPET = r"""
+import json, sys
+from pathlib import Path
+from gate.checks.patterns import plan_scan
+from gate.config import build_config
+from gate.inventory import build_inventory
+from gate.resources import policy_file
+from gate.scanners.semgrep import plan_runs
+inv = build_inventory(Path(sys.argv[1]))
+plan = plan_scan(inv, build_config(None, None), None)
+runs = plan_runs(policy_file("semgrep"), plan.targets, lambda p: inv.read_text(p))
+print(json.dumps([[list(configs), targets] for configs, targets in runs]))
+"""
+"""Prints the semgrep runs the gate plans on a tree with the default configuration:
+``[[config args], [targets]]`` (the prefiltered rules get their own runs)."""
+
+
+def rule_times(corpus: Path) -> None:
+    """(k) semgrep's time per rule (``--time``) in the runs the gate plans on ``corpus``."""
+    print(f"\n== (k) semgrep --time per rule, in the runs the gate plans on {corpus.name} (load average {loadavg()})")
+    runs = json.loads(subprocess.run([PYTHON, "-c", _PLAN_SNIPPET, str(corpus)], capture_output=True, text=True,
+                                     check=True, env={**os.environ, **TOOL_ENV}).stdout)
+    match: dict[str, float] = {}
+    found: dict[str, int] = {}
+    parse = wall = cpu = 0.0
+    for configs, targets in runs:
+        out = measure("semgrep --time", [tool("semgrep"), "scan", "--experimental", "--project-root=.", "--metrics=off",
+                                         "--disable-version-check", "--json", "--time", "--no-git-ignore",
+                                         "--disable-nosem", "--oss-only", "--max-target-bytes=0",
+                                         "--scan-unknown-extensions", *(a for c in configs for a in ("--config", c)),
+                                         *("./" + p for p in targets)], cwd=corpus, ok=(0, 1))
+        wall += out.wall_s
+        cpu += out.cpu_s
+        doc = json.loads(out.stdout)
+        t = doc["time"]
+        rules = [(r if isinstance(r, str) else r.get("id", "?")).rsplit(".", 1)[-1] for r in t["rules"]]
+        for target in t["targets"]:
+            for i, v in enumerate(target.get("match_times", ())):
+                match[rules[i]] = match.get(rules[i], 0.0) + v
+            parse += sum(target.get("parse_times", ()))
+        for r in doc["results"]:
+            rid = r["check_id"].rsplit(".", 1)[-1]
+            found[rid] = found.get(rid, 0) + 1
+        names = sorted({Path(c).stem for c in configs}) if len(configs) < 5 else ["(the rules without a prefilter)"]
+        print(f"  run on {len(targets):,} files ({', '.join(names)}): {out.wall_s:.2f} s wall, {out.cpu_s:.2f} s CPU")
+    total = sum(match.values()) or 1.0
+    print(f"  all runs: {wall:.2f} s wall, {cpu:.2f} s CPU; parsing {parse:.2f} s, matching {total:.2f} s "
+          f"(semgrep's own sums over files)")
+    for name, secs in sorted(match.items(), key=lambda x: -x[1]):
+        print(f"    {name:<32} {secs:7.2f} s  {100 * secs / total:5.1f} % of matching  {found.get(name, 0):4d} findings")
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description="readiness-gate benchmark (targets: docs/performance.md)")
     ap.add_argument("--workdir", help="where to build the corpus (default: a new temporary directory)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--skip-secrets-bench", action="store_true", help="skip part (b)")
+    ap.add_argument("--scale-mb", default=",".join(map(str, SCALE_MB)),
+                    help="sizes of the (g) corpora in MB, comma-separated (default: 10,30,100)")
+    ap.add_argument("--skip-scale", action="store_true", help="skip parts (g) to (k)")
     args = ap.parse_args(argv)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="rg-bench-"))
     if REPO in work.resolve().parents or work.resolve() == REPO:
@@ -481,6 +825,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         results["c"] = (ratio_c, ratio_c <= TARGETS["c"][1], f"{ratio_c:.3f}x")
         _git(corpus, "checkout", "-q", "main")
 
+        # ---- (f): the result cache, cold and warm, against the same by-hand sum
+        warm_section(corpus, work, osv.base_url, full_doc, by_hand, ds.cpu_s + pa.cpu_s + sg.cpu_s, results)
+
     # ---- (d): evidence checks on 10,000 files
     print(f"\n== (d) evidence checks alone on a synthetic {SYNTHETIC_FILES:,}-file tree")
     build_synthetic(synthetic, SYNTHETIC_FILES)
@@ -516,9 +863,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         else:
             print("  benchmarks/secrets_bench.py not found; part (b) not measured")
 
+    # ---- (g) to (k): scale, the 100,000-file tree, semgrep's parallelism, versions and rules
+    if not args.skip_scale:
+        with OsvServer.from_directory() as osv:
+            smallest = scale_section(work, osv.base_url, [int(x) for x in args.scale_mb.split(",")], results)
+            evidence_100k(work)
+            if smallest is not None:
+                semgrep_jobs(smallest)
+                semgrep_versions(smallest, work, osv.base_url)
+            rule_times(corpus)
+
     print("\n== targets")
     all_met = True
-    for key in "abcde":
+    for key in TARGET_ORDER:
         if key not in results:
             print(f"  ({key}) {TARGETS[key][0]}: not measured")
             all_met = False

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import threading
 import zipfile
@@ -295,10 +296,33 @@ class OsvMirror:
         return len(self._server.records) if self._server else 0
 
 
+def database_digest(source: Path) -> str:
+    """``sha256:<hex>`` of an offline database's content: the zip file's bytes, or every
+    ``*.json`` record's name and bytes in a directory. The result cache keys ``--osv-db``
+    verdicts by it (:mod:`gate.scanners.pip_audit`); unreadable parts give a digest no other
+    database has (the load itself reports the error).
+    """
+    h = hashlib.sha256()
+    try:
+        if source.is_dir():
+            for path in sorted(source.glob("*.json")):
+                h.update(path.name.encode("utf-8", "surrogateescape") + b"\0")
+                with open(path, "rb") as fh:
+                    h.update(hashlib.sha256(fh.read(MAX_RECORD_BYTES + 1)).digest())
+        else:
+            with open(source, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+    except OSError as exc:
+        h.update(f"unreadable:{source}:{exc}".encode("utf-8", "surrogateescape"))
+    return "sha256:" + h.hexdigest()
+
+
 @contextlib.contextmanager
 def osv_options(options: "RunOptions", db: Optional[Path]) -> Iterator["RunOptions"]:
     """``options`` as they are when ``db`` is None; else a copy whose ``osv_url`` is an
-    :class:`OsvMirror` serving ``db`` for the length of the ``with`` block.
+    :class:`OsvMirror` serving ``db`` for the length of the ``with`` block, and whose
+    ``osv_db_digest`` is :func:`database_digest` of ``db`` (the result cache's key for it).
 
     The one place the CLI (``--osv-db``) and the GitHub Action (input ``osv-db``) turn an offline
     database into the OSV URL the dependencies check uses.
@@ -313,4 +337,4 @@ def osv_options(options: "RunOptions", db: Optional[Path]) -> Iterator["RunOptio
     if options.osv_url:
         raise OsvDatabaseError("an offline OSV database and an OSV URL are alternatives; give one")
     with OsvMirror(db) as mirror:
-        yield dataclasses.replace(options, osv_url=mirror.base_url)
+        yield dataclasses.replace(options, osv_url=mirror.base_url, osv_db_digest=database_digest(db))

@@ -31,6 +31,7 @@ from typing import Optional
 
 from packaging.version import InvalidVersion, Version
 
+from gate.cache import ResultCache
 from gate.checks.interface import Check, CheckContext, option, strings
 from gate.deps import BAD_FILE, BAD_INCLUDE, UNAUDITABLE, UNPINNED, Pin, Unauditable, discover
 from gate.deps.advisories import Rating, rate_advisories
@@ -108,7 +109,10 @@ class DependenciesCheck(Check[DependenciesSettings]):
                 fail_summary=_summary(0, 0, len(findings), 0), skipped=skipped, evidence=tuple(evidence))
 
         try:
-            audit = audit_pins(list(by_key), service=service, osv_base=osv_base, timeout=timeout)
+            audit = audit_pins(list(by_key), service=service, osv_base=osv_base, timeout=timeout,
+                               cache=ResultCache(context.options.cache_dir) if context.options.cache_dir else None,
+                               osv_db_digest=context.options.osv_db_digest,
+                               max_age_s=context.options.advisory_max_age_s)
         except ToolError as exc:
             return CheckResult.errored(str(exc), findings=tuple(findings), skipped=skipped,
                                        tools=(ToolInfo(TOOL, "unknown"),), evidence=tuple(evidence))
@@ -137,7 +141,8 @@ class DependenciesCheck(Check[DependenciesSettings]):
             if finding.blocking:
                 vulnerable.add((dep.name, dep.version))
         evidence.append(f"audited {len(by_key)} pinned dependencies with pip-audit ({service}"
-                        + (f", OSV at {osv_base}" if service == "osv" else "") + ")")
+                        + (f", OSV at {osv_base}" if service == "osv" else "") + ")"
+                        + (f"; {audit.cached} verdicts from the result cache" if audit.cached else ""))
         evidence.extend(f"ignored {i} (checks.dependencies.ignore)" for i in sorted(ignored))
         blocking_vulns = sum(1 for f in findings if f.blocking and f.rule not in _INPUT_RULES)
         unaudited = sum(1 for f in findings if f.rule in _INPUT_RULES)

@@ -66,7 +66,14 @@ class RunOptions:
     untracked files: every line), or None. In diff mode the runner computes it when not given,
     and marks findings of the diff-aware checks new or pre-existing from it."""
     cache_dir: Optional[str] = None
-    """Directory for content-addressed scan caches (``--cache-dir``), or None for no cache."""
+    """Directory of the result cache (:mod:`gate.cache`; ``--cache-dir``, the Action's
+    ``cache-dir``), or None for no cache."""
+    osv_db_digest: Optional[str] = None
+    """Content digest of the offline OSV database served at ``osv_url`` (``--osv-db``), set by
+    :func:`gate.osv_mirror.osv_options`; None when ``osv_url`` is a service."""
+    advisory_max_age_s: float = 24 * 3600.0
+    """Seconds a cached pip-audit verdict from a vulnerability service is believed
+    (``--advisory-max-age``, in hours; 0: never)."""
     jobs: int = 0
     """Worker count for CPU-bound work; 0 means the number of CPUs."""
     today: Optional[dt.date] = None

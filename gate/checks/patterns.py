@@ -28,6 +28,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
+from gate.cache import ResultCache
 from gate.checks.interface import Check, CheckContext, option, parse_options, strings
 from gate.config import Config
 from gate.inventory import Inventory, InventoryError, match_globs
@@ -130,9 +131,16 @@ def run_shared_scan(context: CheckContext, plan: ScanPlan) -> semgrep.SemgrepSca
         except InventoryError:
             return None
 
+    def read_bytes(path: str) -> Optional[bytes]:
+        try:
+            return inventory.read_bytes(listed.get(path, path))
+        except InventoryError:
+            return None
+
     def do_scan() -> semgrep.SemgrepScan:
+        cache = ResultCache(context.options.cache_dir) if context.options.cache_dir else None
         return semgrep.scan(inventory.root, plan.targets, config=policy_file("semgrep"),
-                            timeout=plan.timeout, read_text=read_text)
+                            timeout=plan.timeout, read_text=read_text, cache=cache, read_bytes=read_bytes)
 
     return context.shared.semgrep_scan.get(do_scan)
 
@@ -181,7 +189,9 @@ class _SemgrepCheck(Check[PatternSettings]):
                                     severity=m.severity, fingerprint=m.fingerprint))
         skipped = _skips_for(self.id, result, set(scanned_for), semgrep.rule_checks(policy_file("semgrep")))
         evidence = [f"semgrep scanned {len(scope)} Python file{'s' if len(scope) != 1 else ''} "
-                    f"with the {self.id} rules"]
+                    f"with the {self.id} rules"
+                    + (f" ({result.cached} of the scan's {len(result.targets)} files answered by the result cache)"
+                       if result.cached else "")]
         if hidden:
             evidence.append(f"{hidden} finding{'s' if hidden != 1 else ''} suppressed inline (nosemgrep), "
                             f"allowed by checks.{self.id}.inline-suppressions")

@@ -45,7 +45,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--changed-since", metavar="REF", default=env("READINESS_GATE_CHANGED_SINCE"),
                    help="diff-aware mode: scan secrets and patterns only in files changed since REF")
     p.add_argument("--cache-dir", default=env("READINESS_GATE_CACHE_DIR"),
-                   help="directory for scan caches (e.g. kept by actions/cache)")
+                   help="directory of the result cache (e.g. kept by actions/cache; README, \"The cache\")")
+    p.add_argument("--advisory-max-age", metavar="HOURS", type=_hours,
+                   default=env("READINESS_GATE_ADVISORY_MAX_AGE", "24") or "24",
+                   help="hours a cached pip-audit verdict from a vulnerability service is used (default: 24; "
+                        "0: always ask); verdicts from --osv-db are keyed by its content")
     p.add_argument("--jobs", type=int, default=int(env("READINESS_GATE_JOBS", "0") or 0),
                    help="worker processes for CPU-bound scanning (default: number of CPUs)")
     p.add_argument("--repository", metavar="OWNER/NAME", default=env("READINESS_GATE_REPOSITORY"),
@@ -57,6 +61,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="colour in text output (default: auto, when stdout is a terminal)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="print a line per check as it finishes, to stderr (default: when stderr is a terminal)")
+
+
+def _hours(text: str) -> float:
+    """A number of hours >= 0 (argparse type of ``--advisory-max-age``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of hours >= 0, got {text!r}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(f"--changed-since: {exc}") from None
     options = RunOptions(osv_url=args.osv_url, changed_since=args.changed_since, changed_paths=changed,
-                         cache_dir=args.cache_dir, jobs=max(0, args.jobs), today=args.today)
+                         cache_dir=args.cache_dir, jobs=max(0, args.jobs), today=args.today,
+                         advisory_max_age_s=args.advisory_max_age * 3600)
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty()
                                        and "NO_COLOR" not in os.environ and args.output == "-")
     show_progress = args.progress if args.progress is not None else (sys.stderr.isatty() and args.format == "text")

@@ -141,7 +141,7 @@ def _run(ctx: RunContext, log: outputs.Log, out_values: dict[str, str], policy: 
     changed_since, changed = _diff_options(ctx, root, log)
     trusted = trust.trusted_files(ctx, api, root, config, verifier, log.warn) if verifier is not None else None
     options = RunOptions(osv_url=inputs.osv_url, changed_since=changed_since, changed_paths=changed, today=today,
-                         trusted_files=trusted)
+                         trusted_files=trusted, cache_dir=ctx.cache_dir)
     db = ctx.workspace / inputs.osv_db if inputs.osv_db else None  # an absolute input replaces the workspace
     try:
         with osv_options(options, db) as run_options:

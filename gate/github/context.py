@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from gate.cache import default_directory as default_cache_directory
+
 MAX_EVENT_BYTES = 25 * 1024 * 1024
 """The event payload is read only up to this size (GitHub caps webhook payloads at 25 MB)."""
 
@@ -103,6 +105,9 @@ class RunContext:
     bot_login: Optional[str] = None
     """``READINESS_GATE_BOT_LOGIN``: the login a GitHub App token writes as (its comments are
     recognised as ours when ``GET /user`` is not available)."""
+    cache_dir: Optional[str] = None
+    """The result cache's directory (:func:`gate.cache.default_directory`:
+    ``$RUNNER_TEMP/readiness-gate-cache``), or None outside a runner."""
 
     @property
     def run_url(self) -> Optional[str]:
@@ -273,4 +278,5 @@ def read_context(env: Mapping[str, str] = os.environ) -> RunContext:
         default_branch=_str(repo_info.get("default_branch")) or None,
         ref=env.get("GITHUB_REF") or None,
         bot_login=(env.get("READINESS_GATE_BOT_LOGIN") or "").strip() or None,
+        cache_dir=default_cache_directory(env),
     )

@@ -25,6 +25,13 @@ package twice with different versions; pins are therefore split into batches wit
 OSV endpoint: pip-audit 2.10's ``--osv-url`` takes the full *query* URL (default
 ``https://api.osv.dev/v1/query``, ``pip_audit/_service/osv.py``); :func:`osv_query_url` builds
 it from an OSV API base URL.
+
+Result cache (:mod:`gate.cache`): with ``--no-deps`` each pin is audited on its own, so a pin's
+verdict is a function of (pip-audit's version, the adapter, the advisory source, the pin). Entries
+are kept per pin; only the pins without an entry are handed to pip-audit. Advisories appear
+without any change in the repository, so a verdict from a vulnerability *service* (OSV's API, a
+mirror, PyPI) expires after ``max_age_s`` (default :data:`DEFAULT_MAX_AGE_S`); a verdict from an
+offline database (``--osv-db``) is keyed by the database's content digest and does not expire.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -43,6 +51,7 @@ from typing import Any, Optional, Sequence
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from gate import cache as result_cache
 from gate.scanners.process import ToolError, installed_version, run_tool, tool_version
 
 TOOL = "pip-audit"
@@ -51,6 +60,9 @@ DEFAULT_OSV_BASE = "https://api.osv.dev"
 SOCKET_TIMEOUT_S = 15
 """pip-audit's per-request socket timeout (its own default, matching pip's)."""
 SERVICES = ("osv", "pypi")
+DEFAULT_MAX_AGE_S = 24 * 3600.0
+"""How long a cached verdict from a vulnerability service is believed (24 h): new advisories
+are published every day, and a full scan a day apart should see them."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,8 @@ class AuditResult:
     runs: int
     """How many pip-audit processes ran (batches)."""
     duration_s: float
+    cached: int = 0
+    """Pins answered by the result cache (not handed to pip-audit)."""
 
 
 def osv_base_url(url: Optional[str]) -> str:
@@ -127,7 +141,8 @@ def batches(pins: Sequence[tuple[str, str]]) -> list[list[tuple[str, str]]]:
 
 
 def audit_pins(pins: Sequence[tuple[str, str]], *, service: str = "osv", osv_base: Optional[str] = None,
-               timeout: float = 600.0) -> AuditResult:
+               timeout: float = 600.0, cache: Optional[result_cache.ResultCache] = None,
+               osv_db_digest: Optional[str] = None, max_age_s: float = DEFAULT_MAX_AGE_S) -> AuditResult:
     """Audit exact pins with pip-audit.
 
     Args:
@@ -135,6 +150,10 @@ def audit_pins(pins: Sequence[tuple[str, str]], *, service: str = "osv", osv_bas
         service: ``osv`` or ``pypi`` (pip-audit's ``--vulnerability-service``).
         osv_base: OSV API base URL (``osv`` service only); None for the public API.
         timeout: seconds for all pip-audit runs together.
+        cache: the result cache, or None (see the module docstring).
+        osv_db_digest: content digest of the offline OSV database ``osv_base`` serves
+            (``--osv-db``), or None when ``osv_base`` is a service.
+        max_age_s: seconds a cached verdict from a service is believed; 0 or less: none is.
 
     Raises:
         ToolError: pip-audit missing, failed, timed out, or its report is malformed or does not
@@ -145,16 +164,85 @@ def audit_pins(pins: Sequence[tuple[str, str]], *, service: str = "osv", osv_bas
         raise ValueError(f"unknown vulnerability service {service!r}")
     start = time.monotonic()
     deadline = start + timeout
-    results: list[AuditedDependency] = []
-    groups = batches(pins)
+    store = _PinStore(cache, service, osv_base, osv_db_digest, max_age_s) if cache is not None else None
+    order = [pin for group in batches(pins) for pin in group]
+    known = store.lookup(order) if store is not None else {}
+    results: dict[tuple[str, str], AuditedDependency] = dict(known)
+    groups = batches([pin for pin in order if pin not in known])
     for group in groups:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise ToolError(TOOL, f"timed out after {timeout:g} s and was stopped",
                             hint="Raise checks.dependencies.timeout in readiness.yml")
-        results.extend(_run_batch(group, service, osv_base, remaining, timeout))
-    version = tool_version(TOOL) if groups else "unknown"
-    return AuditResult(tuple(results), version, len(groups), time.monotonic() - start)
+        fresh = _run_batch(group, service, osv_base, remaining, timeout)
+        for pin, dep in zip(group, fresh):
+            results[pin] = dep
+        if store is not None:
+            store.save(group, fresh)
+    version = tool_version(TOOL) if order else "unknown"
+    return AuditResult(tuple(results[pin] for pin in order), version, len(groups), time.monotonic() - start,
+                       cached=len(known))
+
+
+class _PinStore:
+    """The result cache's part in one :func:`audit_pins`: one entry per pin."""
+
+    def __init__(self, cache: result_cache.ResultCache, service: str, osv_base: Optional[str],
+                 osv_db_digest: Optional[str], max_age_s: float) -> None:
+        if service == "pypi":
+            source, self.max_age = "pypi", max_age_s
+        elif osv_db_digest:
+            source, self.max_age = f"osv-db:{osv_db_digest}", None
+        else:
+            source, self.max_age = f"osv:{osv_base or DEFAULT_OSV_BASE}", max_age_s
+        self.cache = cache
+        self.enabled = cache.usable and (self.max_age is None or self.max_age > 0)
+        self.version = tool_version(TOOL) if self.enabled else "unknown"
+        self.enabled = self.enabled and self.version != "unknown"
+        self.scope = cache.scope(TOOL, {"pip-audit": self.version, "source": source,
+                                        "adapter": result_cache.source_digest(sys.modules[__name__],
+                                                                              result_cache)})
+
+    def lookup(self, pins: Sequence[tuple[str, str]]) -> dict[tuple[str, str], AuditedDependency]:
+        if not self.enabled:
+            return {}
+        out = {}
+        for name, version in pins:
+            got = self.scope.get(self.scope.key("pin", name, version), _dependency_parser(name, version),
+                                 max_age_s=self.max_age)
+            if got is not None:
+                out[(name, version)] = got
+        return out
+
+    def save(self, pins: Sequence[tuple[str, str]], deps: Sequence[AuditedDependency]) -> None:
+        if not self.enabled:
+            return
+        for (name, version), dep in zip(pins, deps):
+            self.scope.put(self.scope.key("pin", name, version), {
+                "name": dep.name, "version": dep.version, "skip_reason": dep.skip_reason,
+                "vulns": [{"id": v.id, "aliases": list(v.aliases), "fix_versions": list(v.fix_versions)}
+                          for v in dep.vulns]})
+        self.cache.settle()
+
+
+def _dependency_parser(name: str, version: str) -> Any:
+    def parse(value: Any) -> AuditedDependency:
+        if (not isinstance(value, dict) or set(value) != {"name", "version", "skip_reason", "vulns"}
+                or value["name"] != name or value["version"] != version
+                or not (value["skip_reason"] is None or isinstance(value["skip_reason"], str))
+                or not isinstance(value["vulns"], list)):
+            raise ValueError("not this pin's verdict")
+        vulns = []
+        for v in value["vulns"]:
+            if not isinstance(v, dict) or set(v) != {"id", "aliases", "fix_versions"}:
+                raise ValueError("not a vulnerability")
+            vuln = _vuln(v, name)
+            if list(vuln.aliases) != v["aliases"]:
+                raise ValueError("aliases not as stored")
+            vulns.append(vuln)
+        return AuditedDependency(name, version, tuple(vulns), value["skip_reason"])
+
+    return parse
 
 
 def pip_version_answer(tmp: str) -> dict[str, str]:

@@ -3,7 +3,9 @@
 The rules are ours, shipped in ``policies/semgrep`` (never read from the scanned repository).
 A rule may declare a prefilter (:data:`PREFILTER_KEY`): conditions a file's text must meet for
 the rule to be able to match, so an expensive rule is handed only the files it could match
-(:func:`plan_runs`). Target paths are split so argv stays far below the kernel's limit
+(:func:`plan_runs`). A rule file may declare that its results depend on more than one file
+(:data:`CROSS_FILE_KEY`); it then runs on every target, in a run of its own, so the result
+cache (:mod:`gate.scanners.semgrep.cache`) can key it on the whole target set. Target paths are split so argv stays far below the kernel's limit
 (:func:`chunk_targets`).
 """
 
@@ -61,6 +63,11 @@ PREFILTER_KEY = "readiness-prefilter"
 to be able to match in it (:class:`Condition`). Written only where it is provably implied by
 the rule's patterns (the rule file explains why); it lets the gate hand an expensive rule only
 the files it could match. A rule without it is given every target."""
+
+CROSS_FILE_KEY = "readiness-cross-file"
+"""Rule ``metadata`` key: ``true`` when the rule's result in one file may depend on other files
+(a cross-file rule; :mod:`gate.scanners.semgrep.cache` says why per-file results are otherwise
+exact). Any such rule makes its whole rule file cross-file."""
 
 _DECORATOR_LINE = re.compile(r"(?:\A|(?<=[\r\n]))[ \t\f]*@[^\r\n]*")
 """A physical line starting (after indentation) with ``@``. Python ends lines at ``\r\n``,
@@ -159,6 +166,12 @@ class RuleFile:
     rule, the conditions that must all hold: a target is given to the file when they all hold
     for at least one of its rules."""
 
+    cross_file: bool = False
+    """Some rule of the file is marked :data:`CROSS_FILE_KEY`: the file runs on every target in
+    a run of its own."""
+    rule_ids: tuple[str, ...] = ()
+    """The ids of the file's rules."""
+
     def wants(self, text: Optional[str]) -> bool:
         """True when this file's rules must see a target with this text (None: unreadable, so
         semgrep decides)."""
@@ -216,18 +229,26 @@ def rule_files(config: Path) -> list[RuleFile]:
     for f, data in _rule_documents(config):
         try:
             per_rule: list[tuple[Condition, ...]] = []
+            unfiltered = cross_file = False
+            ids = []
             for rule in data.get("rules") or ():
-                wanted = (rule.get("metadata") or {}).get(PREFILTER_KEY)
+                ids.append(str(rule["id"]))
+                metadata = rule.get("metadata") or {}
+                flag = metadata.get(CROSS_FILE_KEY, False)
+                if not isinstance(flag, bool):
+                    raise TypeError(f"{CROSS_FILE_KEY} must be true or false")
+                cross_file |= flag
+                wanted = metadata.get(PREFILTER_KEY)
                 if wanted is None:
-                    per_rule = []
-                    break
+                    unfiltered = True
+                    continue
                 if not isinstance(wanted, list) or not wanted:
                     raise TypeError(f"{PREFILTER_KEY} must be a list of conditions")
                 per_rule.append(tuple(Condition.parse(w) for w in wanted))
         except (KeyError, TypeError, AttributeError, re.error) as exc:
             raise ToolError(TOOL, f"cannot read rule file {f.name} ({type(exc).__name__})",
                             hint="Reinstall readiness-gate") from None
-        out.append(RuleFile(f, tuple(per_rule) if per_rule else None))
+        out.append(RuleFile(f, tuple(per_rule) if per_rule and not unfiltered else None, cross_file, tuple(ids)))
     return out
 
 
@@ -238,9 +259,10 @@ Run = tuple[tuple[str, ...], list[str]]
 def plan_runs(config: Path, targets: Sequence[str], read_text: TextReader) -> list[Run]:
     """Which rules run on which targets: ``[(config args, sorted targets), ...]``, empty runs left out.
 
-    When no rule has a prefilter that is one run of ``config`` on every target. Otherwise the
-    rule files without prefilters share one run on every target, and each prefiltered rule file
-    gets a run of its own on the targets its rules could match (:class:`RuleFile`). Files in
+    When no rule has a prefilter and none is cross-file that is one run of ``config`` on every
+    target. Otherwise the rule files without prefilters share one run on every target, each
+    prefiltered rule file gets a run of its own on the targets its rules could match
+    (:class:`RuleFile`), and the cross-file rule files share one run on every target. Files in
     two runs are parsed twice; the point is that the expensive rules skip the rest.
 
     Raises:
@@ -248,23 +270,29 @@ def plan_runs(config: Path, targets: Sequence[str], read_text: TextReader) -> li
     """
     ordered = sorted(set(targets))
     files = rule_files(config)
-    return _plain_runs(config, files, ordered) + _prefiltered_runs(files, ordered, read_text)
+    return (_plain_runs(config, files, ordered) + _prefiltered_runs(files, ordered, read_text)
+            + _cross_file_runs(files, ordered))
 
 
 def _plain_runs(config: Path, files: Sequence[RuleFile], ordered: list[str]) -> list[Run]:
     if not ordered:
         return []
-    if all(f.prefilters is None for f in files):
+    if all(f.prefilters is None and not f.cross_file for f in files):
         return [((str(config),), ordered)]
-    plain = tuple(str(f.path) for f in files if f.prefilters is None)
+    plain = tuple(str(f.path) for f in files if f.prefilters is None and not f.cross_file)
     return [(plain, ordered)] if plain else []
+
+
+def _cross_file_runs(files: Sequence[RuleFile], ordered: list[str]) -> list[Run]:
+    cross = tuple(str(f.path) for f in files if f.cross_file)
+    return [(cross, ordered)] if cross and ordered else []
 
 
 def _prefiltered_runs(files: Sequence[RuleFile], ordered: list[str], read_text: TextReader) -> list[Run]:
     text_of = functools.lru_cache(maxsize=None)(read_text)  # each target read once for all rule files
     runs: list[Run] = []
     for f in files:
-        if f.prefilters is not None:
+        if f.prefilters is not None and not f.cross_file:
             wanted = [p for p in ordered if f.wants(text_of(p))]
             if wanted:
                 runs.append(((str(f.path),), wanted))

@@ -9,14 +9,16 @@ import concurrent.futures as cf
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
+from gate.cache import ResultCache
 from gate.scanners.process import ToolError, run_tool
+from gate.scanners.semgrep.cache import ByteReader, ScanStore, disk_reader, match_order, semgrep_version
 from gate.scanners.semgrep.findings import SemgrepMatch, _matches
 from gate.scanners.semgrep.report import (EXIT_MEANINGS, HINT, FileProblem, _errors_summary, _load_json,
                                           _validate)
-from gate.scanners.semgrep.rules import (ARGV_BUDGET_BYTES, TOOL, TextReader, _plain_runs, _prefiltered_runs,
-                                         chunk_targets, rule_files)
+from gate.scanners.semgrep.rules import (ARGV_BUDGET_BYTES, TOOL, TextReader, _cross_file_runs, _plain_runs,
+                                         _prefiltered_runs, chunk_targets, rule_files)
 
 ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 """Environment for every semgrep run: no version check, no metrics (the CLI flags say the same)."""
@@ -68,14 +70,19 @@ class SemgrepScan:
     runs: int
     """How many semgrep processes ran: one per rule group of :func:`plan_runs` that had targets,
     more when argv had to be chunked."""
+    cached: int = 0
+    """Targets whose results came from the result cache (not handed to semgrep)."""
 
 
 def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
-         read_text: TextReader, argv_budget: int = ARGV_BUDGET_BYTES) -> SemgrepScan:
+         read_text: TextReader, argv_budget: int = ARGV_BUDGET_BYTES, cache: Optional[ResultCache] = None,
+         read_bytes: Optional[ByteReader] = None) -> SemgrepScan:
     """Run semgrep with the rules in ``config`` on ``targets`` (paths relative to ``root``).
 
     Rules with a :data:`PREFILTER_KEY` only see the targets they could match
-    (:func:`plan_runs`); every other rule sees every target.
+    (:func:`plan_runs`); every other rule sees every target. With a ``cache``, targets whose
+    path and bytes already have an entry are not handed to semgrep
+    (:mod:`gate.scanners.semgrep.cache`): the result is the same either way.
 
     Args:
         root: repository root; semgrep runs there and reports paths relative to it.
@@ -85,6 +92,9 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
         read_text: how to read a target's text (through the inventory), for the rule prefilters,
             nosemgrep and fingerprints.
         argv_budget: bytes of target paths per semgrep process (:func:`chunk_targets`).
+        cache: the result cache, or None.
+        read_bytes: the bytes of a target as semgrep will read them, for its cache key
+            (default: read ``root/path``); only used with a ``cache``.
 
     Raises:
         ToolError: semgrep missing, killed, timed out, exited non-zero, printed no or malformed
@@ -97,11 +107,16 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
     version = "unknown"
     files = rule_files(config)
     runs = 0
+    store = (ScanStore(cache, files, ordered, read_bytes or disk_reader(root))
+             if cache is not None and cache.usable and semgrep_version() != "unknown" else None)
+    todo = store.misses if store is not None else ordered
     # The prefilters read every target (~0.5 s for 1,600 files): done on a second thread while
     # the first semgrep process runs, whose wait releases the interpreter lock.
     with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="semgrep-prefilter") as pool:
-        later = pool.submit(_prefiltered_runs, files, ordered, read_text)
-        first = _plain_runs(config, files, ordered)
+        later = pool.submit(_prefiltered_runs, files, todo, read_text)
+        first = _plain_runs(config, files, todo)
+        if store is None or store.set_hit is None:
+            first += _cross_file_runs(files, ordered)
         for batch in (lambda: first, later.result):
             for configs, run_targets in batch():
                 for chunk in chunk_targets(run_targets, argv_budget):
@@ -112,13 +127,18 @@ def scan(root: Path, targets: Sequence[str], *, config: Path, timeout: float,
                     problems.extend(found)
                     if isinstance(data.get("version"), str) and data["version"].strip():
                         version = data["version"].strip()
-    matches = _matches(raw_results, set(ordered), read_text)
+    matches = sorted(_matches(raw_results, set(ordered), read_text), key=match_order)
+    if store is not None:
+        matches, problems = store.complete(matches, problems, version, ran=runs > 0)
+        if not runs:
+            version = store.version
     return SemgrepScan(
         matches=tuple(matches),
         problems=tuple(sorted(set(problems), key=lambda f: (f.path, f.rule or "", f.reason))),
         targets=frozenset(ordered),
         version=version,
         runs=runs,
+        cached=store.cached if store is not None else 0,
     )
 
 
