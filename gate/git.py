@@ -10,7 +10,11 @@ code or change what git reports. Every call therefore gets:
 * ``-c core.hooksPath=/dev/null``: no hook runs (``git diff`` refreshes the index and would
   run ``.git/hooks/post-index-change``);
 * ``--no-optional-locks`` and ``GIT_OPTIONAL_LOCKS=0``: git never writes the index (or
-  anything else) as a side effect of a read;
+  anything else) as a side effect of a read; and ``git diff``, which rewrites the index anyway
+  when a file's stat data is stale (git 2.39's ``refresh_index_quietly`` ignores optional locks;
+  in the Action's container that leaves a root-owned ``.git/index`` in the runner's workspace,
+  ``docs/threats.md`` row 4), runs on a scratch copy of the index (:data:`INDEX_WRITERS`,
+  ``GIT_INDEX_FILE``), so its answer stays exact and the repository is left as it was;
 * ``-c core.fsmonitor=false``: the repository's fsmonitor command is not started;
 * every filter driver the repository's config defines emptied (:func:`neutral_filters`), so
   comparing the work tree never runs a ``clean``/``process`` filter that ``.gitattributes``
@@ -29,9 +33,12 @@ The executable is found like every tool's (``READINESS_GATE_GIT_BIN``, then ``PA
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 from gate.redact import redact
 from gate.scanners.process import ToolError, ToolRun, run_tool
@@ -60,6 +67,10 @@ ENV: dict[str, str] = {
 
 UNSET_ENV: tuple[str, ...] = ("GIT_EXTERNAL_DIFF",)
 """Environment variables removed for every git call."""
+
+INDEX_WRITERS: frozenset[str] = frozenset({"diff", "status"})
+"""Subcommands that may refresh and write the index even with optional locks off: they run with
+``GIT_INDEX_FILE`` pointing at a temporary copy of the repository's index."""
 
 DIFF_SAFETY: tuple[str, ...] = ("--no-ext-diff", "--no-textconv", "--no-color")
 """Options every ``git diff`` gets: no external diff driver, no textconv, no colour codes."""
@@ -101,6 +112,10 @@ def run_git(root: Path, args: Sequence[str], *, timeout: float = DEFAULT_TIMEOUT
     """
     argv = [*GLOBAL_OPTIONS, *config, "-C", str(root), *args]
     try:
+        if args and args[0] in INDEX_WRITERS:
+            with _scratch_index(root) as env:
+                return run_tool(TOOL, argv, timeout=timeout, ok_codes=ok_codes, env=env, stdin=stdin,
+                                unset_env=UNSET_ENV, install_hint="Install git (it must be on PATH)")
         return run_tool(TOOL, argv, timeout=timeout, ok_codes=ok_codes, env=ENV, stdin=stdin,
                         unset_env=UNSET_ENV, install_hint="Install git (it must be on PATH)")
     except GitError:
@@ -110,6 +125,29 @@ def run_git(root: Path, args: Sequence[str], *, timeout: float = DEFAULT_TIMEOUT
         what = args[0] if args else "git"
         raise GitError(lines[-1] if lines else f"git {what} {exc.problem}", argv=exc.argv,
                        returncode=exc.returncode, run=exc.run) from None
+
+
+@contextlib.contextmanager
+def _scratch_index(root: Path) -> Iterator[dict[str, str]]:
+    """:data:`ENV` plus ``GIT_INDEX_FILE`` naming a temporary copy of the repository's index
+    (removed afterwards), or just :data:`ENV` when there is no index to copy."""
+    try:
+        found = run_git(root, ["rev-parse", "--path-format=absolute", "--git-path", "index"], timeout=60)
+        index = Path(os.fsdecode(found.stdout_bytes.strip()))
+    except GitError:
+        index = None
+    if index is None or not index.is_file():
+        yield dict(ENV)
+        return
+    fd, scratch = tempfile.mkstemp(prefix="readiness-index-")
+    try:
+        with os.fdopen(fd, "wb") as out, open(index, "rb") as src:
+            shutil.copyfileobj(src, out)
+        yield {**ENV, "GIT_INDEX_FILE": scratch}
+    finally:
+        for leftover in (scratch, scratch + ".lock"):
+            with contextlib.suppress(OSError):
+                os.unlink(leftover)
 
 
 def neutral_filters(root: Path) -> tuple[str, ...]:

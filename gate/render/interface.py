@@ -32,6 +32,9 @@ class RenderOptions:
     """Markdown output is truncated to at most this many characters."""
     marker: str = "<!-- readiness-gate:comment -->"
     """Hidden marker that identifies the gate's sticky PR comment (markdown renderer prepends it)."""
+    path_prefix: str = ""
+    """The scanned directory relative to the repository root ("" for the root): SARIF puts it in
+    front of every path, because code scanning resolves URIs from the repository root."""
 
 
 class Renderer(abc.ABC):

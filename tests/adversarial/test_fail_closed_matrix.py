@@ -136,7 +136,7 @@ ENDPOINTS = {
 """Where the fault is injected: (method, path regex)."""
 
 
-QUICK = dataclasses.replace(FAST, secondary_wait=0.05, max_wait=0.5)
+QUICK = dataclasses.replace(FAST, secondary_wait=0.05, budget=5.0)
 """The same retry code paths as production with waits short enough for a 30-row table (the
 request timeout stays 1 s: PyGithub takes whole seconds and the client floors it at 1)."""
 

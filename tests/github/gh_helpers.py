@@ -27,7 +27,7 @@ BASE = "b" * 40
 MERGE = "c" * 40
 OLD_HEAD = "d" * 40
 
-FAST = RetryPolicy(timeout=1.0, attempts=3, backoff=0.01, secondary_wait=0.2, max_wait=3.0,
+FAST = RetryPolicy(timeout=1.0, attempts=3, backoff=0.01, secondary_wait=0.2, budget=3.0,
                    seconds_between_requests=0, seconds_between_writes=0)
 """Retry bounds small enough for tests, same code paths as production."""
 

@@ -137,3 +137,83 @@ def test_contents_at_a_ref(gh: FakeGitHub) -> None:
     api = api_for(gh)
     assert api.file_text("readiness.yml", "b" * 40) == "version: 1\n"
     assert api.file_text("readiness.yml", "e" * 40) is None
+
+
+def test_retry_after_600_is_never_retried_early(gh: FakeGitHub) -> None:
+    """GitHub says never retry before Retry-After: a wait longer than the run's budget stops the
+    call at once (one request, an error naming the wait), it is not shortened and retried."""
+    gh.set_file("readiness.yml", "b" * 40, "version: 1\n")
+    gh.fault("GET", r"/contents/", "retry-after=600", times=5)
+    start = time.monotonic()
+    with pytest.raises(ApiError) as info:
+        api_for(gh).file_text("readiness.yml", "b" * 40)
+    assert time.monotonic() - start < 2.0
+    assert info.value.rate_limited and "600 s" in info.value.message
+    assert len(gh.calls("GET", r"/contents/")) == 1
+
+
+def test_the_full_retry_after_is_waited_when_it_fits_the_budget(gh: FakeGitHub) -> None:
+    waits: list[float] = []
+    api = GitHubApi(gh.installation_token, gh.full_name, base_url=gh.api_url,
+                    policy=RetryPolicy(budget=700.0, seconds_between_requests=0, seconds_between_writes=0),
+                    sleep=waits.append)
+    gh.set_file("readiness.yml", "b" * 40, "version: 1\n")
+    gh.fault("GET", r"/contents/", "retry-after=600")
+    assert api.file_text("readiness.yml", "b" * 40) == "version: 1\n"
+    assert waits == [600.0], "the whole Retry-After, not a capped one"
+    gh.fault("GET", r"/contents/", "retry-after=600")
+    with pytest.raises(ApiError):
+        api.file_text("readiness.yml", "b" * 40)  # 100 s of budget left: no second 600 s wait
+    assert waits == [600.0]
+
+
+@pytest.mark.parametrize("kind", ["429", "429-bare"])
+def test_429_on_a_get_is_retried(gh: FakeGitHub, kind: str) -> None:
+    gh.add_pull(7, head_sha=HEAD, base_sha="b" * 40)
+    gh.add_review(7, "lead", "APPROVED", HEAD)
+    gh.fault("GET", r"/pulls/7/reviews$", kind)
+    reviews = api_for(gh).reviews(7)
+    assert [r.login for r in reviews] == ["lead"]
+    assert len(gh.calls("GET", r"/pulls/7/reviews$")) == 2
+
+
+def test_429_on_a_patch_is_retried(gh: FakeGitHub) -> None:
+    gh.add_pull(7, head_sha=HEAD, base_sha="b" * 40)
+    c = gh.add_comment(7, MARK + "\nold", BOT, "Bot")
+    gh.fault("PATCH", r"/issues/comments/\d+$", "429")
+    api_for(gh).edit_comment(7, c["id"], MARK + "\nnew")
+    assert gh.comments(7)[0]["body"] == MARK + "\nnew"
+
+
+def test_no_requests_remaining_waits_for_the_reset_only_within_the_budget(gh: FakeGitHub) -> None:
+    gh.add_pull(7, head_sha=HEAD, base_sha="b" * 40)
+    api = api_for(gh)
+    err = ApiError(403, "API rate limit exceeded", reset_at=time.time() + 3600)
+    assert err.rate_limited and not err.forbidden
+    assert 3599 <= api.wait_for(err, 1) <= 3602
+    with pytest.raises(ApiError) as info:
+        api._wait(err, 1)
+    assert "remaining wait budget" in info.value.message
+
+
+@pytest.mark.parametrize("path", ["my dir/readiness.yml", "dépôt/readiness.yml", "a%20b/readiness.yml"])
+def test_content_paths_are_encoded_once(gh: FakeGitHub, path: str) -> None:
+    gh.set_file(path, "b" * 40, "version: 1\n")
+    assert api_for(gh).file_text(path, "b" * 40) == "version: 1\n"
+
+
+def test_only_a_404_means_absent(gh: FakeGitHub) -> None:
+    gh.set_file("readiness.yml", "b" * 40, "version: 1\n")
+    api = api_for(gh)
+    assert api.file_bytes("nope.yml", "b" * 40) is None
+    gh.fault("GET", r"/contents/", "502", times=100)
+    with pytest.raises(ApiError) as info:
+        api.file_bytes("readiness.yml", "b" * 40)
+    assert info.value.status == 502
+
+
+def test_a_file_over_one_megabyte_is_read_through_the_blob_api(gh: FakeGitHub) -> None:
+    data = bytes(range(256)) * 5000  # 1.28 MB, not UTF-8
+    gh.set_file(".secrets.baseline", "b" * 40, data)
+    assert api_for(gh).file_bytes(".secrets.baseline", "b" * 40, max_bytes=2 * 1024 * 1024) == data
+    assert gh.calls("GET", r"/git/blobs/")

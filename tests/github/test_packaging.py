@@ -71,7 +71,9 @@ def test_every_input_is_read_by_the_code_and_every_output_written() -> None:
 
 def test_dockerfile_is_pinned_and_sets_safe_directory() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert re.search(r"^FROM python:3\.\d+-slim@sha256:[0-9a-f]{64}$", text, re.M)
+    froms = re.findall(r"^FROM (\S+)", text, re.M)
+    assert re.fullmatch(r"python:3\.\d+-slim@sha256:[0-9a-f]{64}", froms[0]), "the one external base is pinned by digest"
+    assert len(froms) > 1 and all(not re.search(r"[:@/]", f) for f in froms[1:]), "later stages build on earlier ones only"
     assert "safe.directory '*'" in text
     assert 'ENTRYPOINT ["readiness-gate", "github"]' in text
 

@@ -4,6 +4,7 @@ suppressions for deferred findings, notifications for checks in error."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -36,6 +37,9 @@ def _without_metadata_text(doc: dict) -> dict:
         rule["fullDescription"]["text"] = f"<rationale of {check_id}>"
         if rule["help"]["text"] == meta.remediation:
             rule["help"]["text"] = f"<remediation of {check_id}>"
+            rule["help"]["markdown"] = rule["help"]["markdown"].replace(meta.remediation, f"<remediation of {check_id}>")
+        if meta.help_uri:
+            rule["help"]["markdown"] = rule["help"]["markdown"].replace(meta.help_uri, f"<help-uri of {check_id}>")
         rule["shortDescription"]["text"] = rule["shortDescription"]["text"].replace(meta.title, f"<title of {check_id}>")
         if "helpUri" in rule:
             rule["helpUri"] = f"<help-uri of {check_id}>"
@@ -83,16 +87,21 @@ def test_results_levels_locations_fingerprints():
     assert aws["level"] == "error"
     loc = aws["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"] == {"uri": "src/settings.py", "uriBaseId": "%SRCROOT%"}
-    assert loc["region"] == {"startLine": 12}
-    assert aws["partialFingerprints"] == {"readinessGate/v1": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"}
+    assert loc["region"] == {"startLine": 12, "endLine": 12}
+    assert aws["partialFingerprints"]["readinessGate/v1"] == "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
+    assert re.fullmatch(r"[0-9a-f]{16}:1", aws["partialFingerprints"]["primaryLocationLineHash"])
     odd = next(r for r in results if r["ruleId"] == "secrets/private-key")
     assert odd["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "config/a%20b%7Cc.pem"
-    # A finding without a path has no location; one without a line has no region.
+    # Every result has a file and a line (code scanning rejects the whole file otherwise): a finding
+    # without a path, and a failing check without findings, point at line 1 of readiness.yml.
+    assert all(r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1 for r in results)
     alerts = next(r for r in results if r["ruleId"] == "observability/missing-alerts")
-    assert "locations" not in alerts and alerts["level"] == "warning"
+    assert alerts["level"] == "warning"
+    assert alerts["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "readiness.yml"
     # A failing check without findings is one result on the check's own rule.
     backups = next(r for r in results if r["ruleId"] == "backups")
     assert backups["level"] == "error" and "restore" in backups["message"]["text"]
+    assert backups["locations"][0]["physicalLocation"]["region"] == {"startLine": 1, "endLine": 1}
     updates = next(r for r in results if r["ruleId"] == "dependency-updates")
     assert updates["level"] == "warning"  # advisory
     assert not any(r["ruleId"].startswith(("security-policy", "load-test", "runbooks")) for r in results)

@@ -11,12 +11,18 @@ What it enforces, because the gate must cope with it:
 * comment bodies over 65,536 characters answer 422 (GitHub's limit);
 * a check run with more than 50 annotations in one request answers 422;
 * ``GET /user`` answers 403 ``Resource not accessible by integration`` for tokens registered as
-  installation tokens (like the Actions ``GITHUB_TOKEN``).
+  installation tokens (like the Actions ``GITHUB_TOKEN``);
+* ``POST /check-runs`` answers 403 ``You must authenticate via a GitHub App.`` for tokens that are
+  not installation tokens (a classic personal access token cannot create check runs);
+* ``GET /pulls/{n}/files`` lists at most 3,000 files, as GitHub does; the pull request's
+  ``changed_files`` is the true count.
 
 Fault injection (:meth:`FakeGitHub.fault`): ``502`` (before the request is applied),
 ``502-after`` (the write is applied, then 502: the client cannot know it succeeded),
 ``retry-after`` (403 + ``Retry-After: 1``), ``secondary`` (403 secondary rate limit message +
-``Retry-After``), ``primary`` (403 primary rate limit with ``x-ratelimit-reset``), ``slow``
+``Retry-After``), ``primary`` (403 primary rate limit with ``x-ratelimit-reset``), ``429`` (429 with
+``Retry-After: 1``), ``429-bare`` (429 without headers), ``retry-after=N`` (403 secondary rate
+limit with ``Retry-After: N``), ``slow``
 (sleep past the client's timeout, then answer), ``forbidden`` (403 ``Resource not accessible
 by integration``, as a fork PR's read-only token gets on writes).
 
@@ -33,6 +39,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import re
 import threading
@@ -40,12 +47,18 @@ import time
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any, Optional
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from gate.osv_mirror import LoopbackHandler  # the project's loopback HTTP conventions
 
 COMMENT_LIMIT = 65_536
 """GitHub's maximum comment body length in characters (422 beyond)."""
+
+CONTENTS_INLINE_LIMIT = 1024 * 1024
+"""The contents API sends a file's content inline only up to 1 MB."""
+
+PULL_FILES_LIMIT = 3_000
+"""GitHub lists at most 3,000 files of a pull request."""
 
 CHECK_RUN_ANNOTATION_LIMIT = 50
 """GitHub accepts at most 50 annotations per check-run create/update request."""
@@ -94,6 +107,13 @@ class FakeState:
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
     reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     pull_files: dict[int, list[str]] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)
+    """``refs/heads/...`` -> commit, for ``GET /git/matching-refs``."""
+    trees: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """commit -> tree entries (``path``, ``mode``, ``type``, ``sha``) for ``GET /git/trees``;
+    when absent, the entries are made from :attr:`contents` at that ref."""
+    truncated_trees: set[str] = field(default_factory=set)
+    """Commits whose tree listing answers ``truncated: true``."""
     teams: dict[tuple[str, str], Any] = field(default_factory=dict)
     """(org, slug) -> set of member logins, or an int HTTP status to answer (403/404)."""
     org_repos: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -212,6 +232,16 @@ class FakeGitHub:
             reviews.append({"id": self.state.next_id, "user": {"login": login, "id": 3, "type": "User"},
                             "state": state, "commit_id": commit_id, "body": "",
                             "submitted_at": f"2026-11-{10 + len(reviews):02d}T12:00:00Z"})
+
+    def set_ref(self, ref: str, sha: str) -> None:
+        """A branch (``refs/heads/...``) pointing at ``sha``, listed by ``GET /git/matching-refs``."""
+        with self.lock:
+            self.state.refs[ref] = sha
+
+    def set_pull_files(self, number: int, files: list[str]) -> None:
+        """The files PR ``number`` changes (``changed_files`` is their count)."""
+        with self.lock:
+            self.state.pull_files[number] = list(files)
 
     def set_file(self, path: str, ref: str, content: "str | bytes") -> None:
         """Serve ``path`` at ``ref`` from the contents API."""
@@ -371,6 +401,13 @@ class _Handler(LoopbackHandler):
         elif f.kind == "primary":
             self._send(403, {"message": "API rate limit exceeded for installation ID 1."},
                        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + 1)})
+        elif f.kind == "429":
+            self._send(429, {"message": "Too Many Requests"}, {"Retry-After": "1"})
+        elif f.kind == "429-bare":
+            self._send(429, {"message": "Too Many Requests"})
+        elif f.kind.startswith("retry-after="):
+            self._send(403, {"message": "You have exceeded a secondary rate limit. Please wait a few minutes "
+                                        "before you try again."}, {"Retry-After": f.kind.split("=", 1)[1]})
         elif f.kind == "forbidden":
             self._send(403, _NOT_INTEGRATION)
         elif f.kind == "slow":
@@ -443,6 +480,10 @@ class _Handler(LoopbackHandler):
                     raise _HTTPError(404, "Not Found")
                 if method == "GET":
                     return 200, dict(found), {}
+                if method == "DELETE":
+                    for cs in st.comments.values():
+                        cs[:] = [c for c in cs if c["id"] != cid]
+                    return 204, None, {}
                 if method == "PATCH":
                     text = (body or {}).get("body", "")
                     self._check_body(text)
@@ -466,6 +507,8 @@ class _Handler(LoopbackHandler):
                 st.statuses.append(status)
             return 201, status, {}
         if sub == "/check-runs" and method == "POST":
+            if not identity.installation:
+                raise _HTTPError(403, "You must authenticate via a GitHub App.")
             b = dict(body or {})
             self._check_annotations(b)
             with fake.lock:
@@ -517,10 +560,12 @@ class _Handler(LoopbackHandler):
             if data is None:
                 raise _HTTPError(404, "Not Found")
             name = m.group(1).rsplit("/", 1)[-1]
-            return 200, {"type": "file", "encoding": "base64", "size": len(data), "name": name,
-                         "path": m.group(1), "sha": "0" * 40,
-                         "content": base64.encodebytes(data).decode(),
-                         "url": f"{fake.api_url}{repo_prefix}/contents/{m.group(1)}?ref={ref}"}, {}
+            # Over 1 MB GitHub sends no content ("encoding": "none"); the blob API has it.
+            large = len(data) > CONTENTS_INLINE_LIMIT
+            return 200, {"type": "file", "encoding": "none" if large else "base64", "size": len(data), "name": name,
+                         "path": m.group(1), "sha": git_blob_sha(data),
+                         "content": "" if large else base64.encodebytes(data).decode(),
+                         "url": f"{fake.api_url}{repo_prefix}/contents/{quote(m.group(1))}?ref={ref}"}, {}
         m = re.fullmatch(r"/pulls/(\d+)", sub)
         if m and method == "GET":
             with fake.lock:
@@ -544,14 +589,41 @@ class _Handler(LoopbackHandler):
         if m and method == "GET":
             with fake.lock:
                 items = [{"filename": f, "status": "modified", "sha": "0" * 40}
-                         for f in st.pull_files.get(int(m.group(1)), [])]
+                         for f in st.pull_files.get(int(m.group(1)), [])[:PULL_FILES_LIMIT]]
             return self._page(items, query)
+        m = re.fullmatch(r"/git/matching-refs/(.+)", sub)
+        if m and method == "GET":
+            prefix = "refs/" + m.group(1)
+            with fake.lock:
+                items = [{"ref": r, "object": {"sha": sha, "type": "commit"}} for r, sha in sorted(st.refs.items())
+                         if r.startswith(prefix)]
+            return 200, items, {}
+        m = re.fullmatch(r"/git/trees/([^/]+)", sub)
+        if m and method == "GET":
+            ref = m.group(1)
+            with fake.lock:
+                entries = st.trees.get(ref)
+                if entries is None:
+                    entries = [{"path": path, "mode": "100644", "type": "blob", "sha": git_blob_sha(data)}
+                               for (path, at), data in sorted(st.contents.items()) if at == ref]
+                truncated = ref in st.truncated_trees
+            return 200, {"sha": ref, "tree": entries, "truncated": truncated}, {}
+        m = re.fullmatch(r"/git/blobs/([0-9a-f]{40})", sub)
+        if m and method == "GET":
+            with fake.lock:
+                data = next((d for d in st.contents.values() if git_blob_sha(d) == m.group(1)), None)
+            if data is None:
+                raise _HTTPError(404, "Not Found")
+            return 200, {"sha": m.group(1), "size": len(data), "encoding": "base64",
+                         "content": base64.encodebytes(data).decode()}, {}
         raise _HTTPError(404, "Not Found")
 
     def _pull_json(self, pull: dict[str, Any]) -> dict[str, Any]:
         fake = self.server_fake
         n = pull["number"]
-        return {**pull, "id": 500 + n,
+        with fake.lock:
+            changed = len(fake.state.pull_files.get(n, []))
+        return {**pull, "id": 500 + n, "changed_files": changed,
                 "url": f"{fake.api_url}/repos/{fake.full_name}/pulls/{n}",
                 "issue_url": f"{fake.api_url}/repos/{fake.full_name}/issues/{n}",
                 "html_url": f"{fake.host}/{fake.full_name}/pull/{n}"}
@@ -579,6 +651,11 @@ class _Handler(LoopbackHandler):
         for a in anns:
             if not {"path", "start_line", "end_line", "annotation_level", "message"} <= set(a):
                 raise _HTTPError(422, "Validation Failed: annotation is missing a required field")
+
+
+def git_blob_sha(data: bytes) -> str:
+    """git's object id of a blob with ``data`` (``git hash-object``)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _public_run(run: dict[str, Any]) -> dict[str, Any]:
